@@ -1,0 +1,3 @@
+using Usp.Agent;
+
+return AgentProgram.Run(args);
