@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs every test of Usp.Agent. Installs the test peers it needs (Debian packages, npm packages into
+# tests/interop), restores and builds once, runs each test project, and ends with the summary line
+#   N passed, N failed[, N skipped]
+# computed from the TRX results. Exit status 0 means every test passed.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+work="$repo/tests/.work"
+results="$work/results"
+configuration=Release
+
+say() { printf '[tests/run.sh] %s\n' "$*" >&2; }
+
+# --- Debian packages the tests drive as independent peers -----------------------------------
+# libcoap3-bin: coap-client-*/coap-server-* (CoAP interop); protobuf-compiler: protoc-encoded Records
+# sent by third-party clients; nodejs/npm: the node-coap + protobufjs Controller in tests/interop.
+apt_packages=(libcoap3-bin protobuf-compiler python3-protobuf)
+command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
+
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  say "installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- npm packages for the independent Controller and CoAP peer --------------------------------
+if [ ! -d tests/interop/node_modules ] || [ tests/interop/package.json -nt tests/interop/node_modules ]; then
+  say "installing npm packages into tests/interop/node_modules"
+  (cd tests/interop && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  touch tests/interop/node_modules
+fi
+
+command -v dotnet >/dev/null 2>&1 || { say "the .NET SDK (dotnet) is not on PATH"; exit 2; }
+
+# --- restore and build once -----------------------------------------------------------------------
+say "restoring and building ($configuration)"
+dotnet restore Usp.Agent.sln --verbosity quiet
+dotnet build Usp.Agent.sln -c "$configuration" --no-restore --verbosity quiet -nologo -clp:ErrorsOnly
+
+# --- run every test project -----------------------------------------------------------------------
+rm -rf "$results"
+mkdir -p "$results"
+crashed=0
+for project in tests/*/*.Tests.csproj; do
+  name=$(basename "$project" .csproj)
+  say "running $name"
+  if ! dotnet test "$project" -c "$configuration" --no-build --nologo \
+      --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+      --results-directory "$results" --blame-hang-timeout 10m; then
+    # A failing test also lands here; a crash is told apart below by the missing or short TRX.
+    [ -f "$results/$name.trx" ] || { say "$name produced no results: its test host failed"; crashed=$((crashed + 1)); }
+  fi
+done
+
+# --- summary from the TRX files ---------------------------------------------------------------------
+passed=0 failed=0 skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  count() { printf '%s' "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  passed=$((passed + $(count passed)))
+  failed=$((failed + $(count failed) + $(count error) + $(count timeout) + $(count aborted)))
+  skipped=$((skipped + $(count notExecuted)))
+done
+failed=$((failed + crashed))
+
+summary="$passed passed, $failed failed"
+[ "$skipped" -eq 0 ] || summary="$summary, $skipped skipped"
+echo "$summary"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
