@@ -1,0 +1,63 @@
+namespace Usp.Agent.Tests.EndToEnd;
+
+/// <summary>Where the repository, the shared reference material and the interop peers are.</summary>
+internal static class RepoPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>../shared/spec/usp beside the repository (reference .proto files).</summary>
+    public static string UspSpecDir { get; } = Path.GetFullPath(Path.Combine(Root, "..", "shared", "spec", "usp"));
+
+    public static string InteropDir { get; } = Path.Combine(Root, "tests", "interop");
+
+    /// <summary>The node binary; tests/run.sh installs nodejs when it is missing.</summary>
+    public static string Node { get; } = FindOnPath("node");
+
+    /// <summary>Fails with a clear message when tests/run.sh has not installed the npm peers.</summary>
+    public static string RequireInteropPackages()
+    {
+        string modules = Path.Combine(InteropDir, "node_modules");
+        if (!Directory.Exists(Path.Combine(modules, "coap")) || !Directory.Exists(Path.Combine(modules, "protobufjs")))
+        {
+            throw new InvalidOperationException($"npm packages are missing in {modules}: run tests/run.sh (or npm install in tests/interop)");
+        }
+
+        return modules;
+    }
+
+    public static string FindOnPath(string program)
+    {
+        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':'))
+        {
+            string candidate = Path.Combine(dir, program);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        foreach (string dir in new[] { "/usr/bin", "/usr/local/bin" })
+        {
+            string candidate = Path.Combine(dir, program);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException($"{program} is not installed: run tests/run.sh, which installs the test peers");
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Usp.Agent.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no Usp.Agent.sln above {AppContext.BaseDirectory}");
+    }
+}
