@@ -1,0 +1,206 @@
+using Usp.DataModel.Schema;
+using Usp.Proto;
+using static Usp.Proto.GetSupportedDMResp.Types;
+
+namespace Usp.DataModel.Handlers;
+
+/// <summary>GetSupportedDM: describes the supported data model below objects, or one command, event or parameter.</summary>
+internal sealed class GetSupportedDmHandler
+{
+    public Body Handle(GetSupportedDM request, RequestContext ctx)
+    {
+        var resp = new GetSupportedDMResp();
+        foreach (var path in request.ObjPaths)
+            resp.ReqObjResults.Add(Describe(path, request, ctx));
+        return new Body { Response = new Response { GetSupportedDmResp = resp } };
+    }
+
+    private static RequestedObjectResult Describe(string path, GetSupportedDM request, RequestContext ctx)
+    {
+        var result = new RequestedObjectResult { ReqObjPath = path };
+        var schema = ctx.Tree.Schema;
+        if (!SupportedPath.TryNormalize(path, out var normalized, out var problem))
+            return Fail(result, ErrorCodes.InvalidPathSyntax, problem);
+        result.DataModelInstUri = schema.DataModelUri;
+
+        if (normalized.EndsWith('.'))
+        {
+            var obj = schema.FindObject(normalized) ?? schema.FindObject(normalized + "{i}.");
+            if (obj is null)
+                return Fail(result, ErrorCodes.InvalidPath, $"{path} is not in the supported data model.");
+            AddObjects(result, obj, request);
+            return result;
+        }
+
+        int dot = normalized.LastIndexOf('.');
+        var parentPath = normalized[..(dot + 1)];
+        var leaf = normalized[(dot + 1)..];
+        var parent = schema.FindObject(parentPath);
+        if (parent is not null)
+        {
+            var single = Describe(parent);
+            if (parent.FindCommand(leaf) is { } command)
+            {
+                single.SupportedCommands.Add(Describe(command));
+                result.SupportedObjs.Add(single);
+                return result;
+            }
+            if (parent.FindEvent(leaf) is { } evt)
+            {
+                single.SupportedEvents.Add(Describe(evt));
+                result.SupportedObjs.Add(single);
+                return result;
+            }
+            if (parent.FindParam(leaf) is { } param)
+            {
+                single.SupportedParams.Add(Describe(param));
+                result.SupportedObjs.Add(single);
+                return result;
+            }
+        }
+        // An object path given without its trailing '.' (or '{i}.').
+        var objectWithoutDot = schema.FindObject(normalized + ".") ?? schema.FindObject(normalized + ".{i}.");
+        if (objectWithoutDot is not null)
+        {
+            AddObjects(result, objectWithoutDot, request);
+            return result;
+        }
+        return Fail(result, ErrorCodes.InvalidPath, $"{path} is not in the supported data model.");
+    }
+
+    private static void AddObjects(RequestedObjectResult result, ObjectSchema obj, GetSupportedDM request)
+    {
+        result.SupportedObjs.Add(Describe(obj, request));
+        if (request.FirstLevelOnly)
+        {
+            foreach (var child in obj.Children)
+                result.SupportedObjs.Add(Describe(child));
+            return;
+        }
+        foreach (var child in obj.Children)
+            AddDescendants(result, child, request);
+    }
+
+    private static void AddDescendants(RequestedObjectResult result, ObjectSchema obj, GetSupportedDM request)
+    {
+        result.SupportedObjs.Add(Describe(obj, request));
+        foreach (var child in obj.Children)
+            AddDescendants(result, child, request);
+    }
+
+    private static SupportedObjectResult Describe(ObjectSchema obj, GetSupportedDM? request = null)
+    {
+        var r = new SupportedObjectResult
+        {
+            SupportedObjPath = obj.Path,
+            IsMultiInstance = obj.IsMultiInstance,
+            Access = obj.IsMultiInstance && obj.Access == ObjectAccess.ReadWrite ? ObjAccessType.ObjAddDelete : ObjAccessType.ObjReadOnly,
+        };
+        if (request is null)
+            return r;
+        if (request.ReturnParams)
+            r.SupportedParams.AddRange(obj.Params.Select(Describe));
+        if (request.ReturnCommands)
+            r.SupportedCommands.AddRange(obj.Commands.Select(Describe));
+        if (request.ReturnEvents)
+            r.SupportedEvents.AddRange(obj.Events.Select(Describe));
+        if (request.ReturnUniqueKeySets)
+        {
+            foreach (var key in obj.UniqueKeys)
+            {
+                var set = new SupportedUniqueKeySet();
+                set.KeyNames.AddRange(key.ParamNames);
+                r.UniqueKeySets.Add(set);
+            }
+        }
+        return r;
+    }
+
+    private static SupportedParamResult Describe(ParamSchema p) => new()
+    {
+        ParamName = p.Name,
+        // writeOnceReadOnly is reported as read-write (TR-369 "writeOnceReadOnly Parameter Access").
+        Access = p.Access == ParamAccess.ReadOnly ? ParamAccessType.ParamReadOnly : ParamAccessType.ParamReadWrite,
+        ValueType = p.Type switch
+        {
+            ParamType.Base64 => ParamValueType.ParamBase64,
+            ParamType.Boolean => ParamValueType.ParamBoolean,
+            ParamType.DateTime => ParamValueType.ParamDateTime,
+            ParamType.Decimal => ParamValueType.ParamDecimal,
+            ParamType.HexBinary => ParamValueType.ParamHexBinary,
+            ParamType.Int => ParamValueType.ParamInt,
+            ParamType.Long => ParamValueType.ParamLong,
+            ParamType.UnsignedInt => ParamValueType.ParamUnsignedInt,
+            ParamType.UnsignedLong => ParamValueType.ParamUnsignedLong,
+            _ => ParamValueType.ParamString,
+        },
+        ValueChange = p.ValueChange == ValueChangeSupport.Allowed ? ValueChangeType.ValueChangeAllowed : ValueChangeType.ValueChangeWillIgnore,
+    };
+
+    private static SupportedCommandResult Describe(CommandSchema c)
+    {
+        var r = new SupportedCommandResult { CommandName = c.Name, CommandType = c.IsAsync ? CmdType.CmdAsync : CmdType.CmdSync };
+        r.InputArgNames.AddRange(c.InputArgs.Select(a => a.Name));
+        r.OutputArgNames.AddRange(c.OutputArgs.Select(a => a.Name));
+        return r;
+    }
+
+    private static SupportedEventResult Describe(EventSchema e)
+    {
+        var r = new SupportedEventResult { EventName = e.Name };
+        r.ArgNames.AddRange(e.Args.Select(a => a.Name));
+        return r;
+    }
+
+    private static RequestedObjectResult Fail(RequestedObjectResult r, uint code, string message)
+    {
+        r.ErrCode = code;
+        r.ErrMsg = message;
+        return r;
+    }
+}
+
+/// <summary>Turns any path form (instance numbers, keys, '*', search expressions, '{i}') into supported-path notation.</summary>
+internal static class SupportedPath
+{
+    public static bool TryNormalize(string path, out string normalized, out string problem)
+    {
+        normalized = "";
+        problem = "";
+        if (path.Length == 0 || path.Length > Paths.PathParser.MaxPathLength)
+        {
+            problem = path.Length == 0 ? "The path is empty." : $"The path is longer than {Paths.PathParser.MaxPathLength} characters.";
+            return false;
+        }
+        var parts = new List<string>();
+        int depth = 0, start = 0;
+        bool quoted = false;
+        for (int i = 0; i < path.Length; i++)
+        {
+            char c = path[i];
+            if (quoted) { quoted = c != '"'; continue; }
+            if (c == '"' && depth > 0) quoted = true;
+            else if (c == '[') depth++;
+            else if (c == ']') depth--;
+            else if (c == '.' && depth == 0)
+            {
+                parts.Add(path[start..i]);
+                start = i + 1;
+            }
+        }
+        parts.Add(path[start..]);
+        if (depth != 0 || quoted || parts.Take(parts.Count - 1).Any(p => p.Length == 0) || parts[0] != "Device")
+        {
+            problem = $"'{Paths.PathParser.Clip(path)}' is not a valid path.";
+            return false;
+        }
+        for (int i = 0; i < parts.Count; i++)
+        {
+            var p = parts[i];
+            if (p == "*" || p == "{i}" || (p.Length > 0 && p[0] == '[') || (p.Length > 0 && p.All(char.IsAsciiDigit)))
+                parts[i] = "{i}";
+        }
+        normalized = string.Join('.', parts);
+        return true;
+    }
+}
