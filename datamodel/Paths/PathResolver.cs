@@ -90,6 +90,8 @@ public sealed class PathResolver(DataModelTree tree)
             }
             if (schema.FindParam(seg.Name) is { } param && seg.Follow is not null)
             {
+                if (!param.IsReference)
+                    return Invalid($"{schema.Path}{param.Name} is not a reference parameter, so '+' cannot follow it.");
                 var followed = new List<DmObject>();
                 foreach (var o in current)
                     followed.AddRange(FollowReference(o, param, seg.Follow, referenceDepth));
@@ -188,6 +190,8 @@ public sealed class PathResolver(DataModelTree tree)
                     return new PathError(ErrorCodes.InvalidPath, $"{expr.Text}: {schema.Path} has no parameter named '{seg.Name}'.");
                 if (!last)
                 {
+                    if (!param.IsReference)
+                        return new PathError(ErrorCodes.InvalidPath, $"{expr.Text}: {schema.Path}{param.Name} is not a reference parameter, so '+' cannot follow it.");
                     param = null; // the rest lies behind a reference and is checked per instance
                     break;
                 }
