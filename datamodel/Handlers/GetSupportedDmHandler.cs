@@ -1,4 +1,5 @@
 using Usp.DataModel.Schema;
+using Usp.DataModel.Security;
 using Usp.Proto;
 using static Usp.Proto.GetSupportedDMResp.Types;
 
@@ -28,7 +29,7 @@ internal sealed class GetSupportedDmHandler
             var obj = schema.FindObject(normalized) ?? schema.FindObject(normalized + "{i}.");
             if (obj is null)
                 return Fail(result, ErrorCodes.InvalidPath, $"{path} is not in the supported data model.");
-            AddObjects(result, obj, request);
+            AddObjects(result, obj, request, ctx);
             return result;
         }
 
@@ -62,33 +63,28 @@ internal sealed class GetSupportedDmHandler
         var objectWithoutDot = schema.FindObject(normalized + ".") ?? schema.FindObject(normalized + ".{i}.");
         if (objectWithoutDot is not null)
         {
-            AddObjects(result, objectWithoutDot, request);
+            AddObjects(result, objectWithoutDot, request, ctx);
             return result;
         }
         return Fail(result, ErrorCodes.InvalidPath, $"{path} is not in the supported data model.");
     }
 
-    private static void AddObjects(RequestedObjectResult result, ObjectSchema obj, GetSupportedDM request)
+    /// <summary>Objects the Controller may not read are left out as if unsupported (R-GSP.0).</summary>
+    private static void AddObjects(RequestedObjectResult result, ObjectSchema obj, GetSupportedDM request, RequestContext ctx)
     {
-        result.SupportedObjs.Add(Describe(obj, request));
-        if (request.FirstLevelOnly)
-        {
-            foreach (var child in obj.Children)
-                result.SupportedObjs.Add(Describe(child));
+        if (!ctx.Can(obj.Path, Permission.Read))
             return;
+        result.SupportedObjs.Add(Describe(obj, request, ctx));
+        foreach (var child in obj.Children)
+        {
+            if (!request.FirstLevelOnly)
+                AddObjects(result, child, request, ctx);
+            else if (ctx.Can(child.Path, Permission.Read))
+                result.SupportedObjs.Add(Describe(child));
         }
-        foreach (var child in obj.Children)
-            AddDescendants(result, child, request);
     }
 
-    private static void AddDescendants(RequestedObjectResult result, ObjectSchema obj, GetSupportedDM request)
-    {
-        result.SupportedObjs.Add(Describe(obj, request));
-        foreach (var child in obj.Children)
-            AddDescendants(result, child, request);
-    }
-
-    private static SupportedObjectResult Describe(ObjectSchema obj, GetSupportedDM? request = null)
+    private static SupportedObjectResult Describe(ObjectSchema obj, GetSupportedDM? request = null, RequestContext? ctx = null)
     {
         var r = new SupportedObjectResult
         {
@@ -99,7 +95,7 @@ internal sealed class GetSupportedDmHandler
         if (request is null)
             return r;
         if (request.ReturnParams)
-            r.SupportedParams.AddRange(obj.Params.Select(Describe));
+            r.SupportedParams.AddRange(obj.Params.Where(p => ctx?.Can(obj.Path + p.Name, Permission.Read) != false).Select(Describe));
         if (request.ReturnCommands)
             r.SupportedCommands.AddRange(obj.Commands.Select(Describe));
         if (request.ReturnEvents)

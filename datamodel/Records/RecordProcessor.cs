@@ -37,6 +37,8 @@ internal sealed class RecordProcessor(
             return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a Record from '{Clip(record.FromId)}' addressed to '{Clip(record.ToId)}', not to this agent ({self}).");
         if (record.FromId.Length == 0)
             return Drop(ErrorCodes.InvalidRecordValue, "Dropped a Record without from_id: there is no one to answer.");
+        if (record.FromId == self)
+            return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a Record whose from_id is this agent's own EndpointID; endpoints sharing an ID must not talk (R-ARC.2).");
         if (sender.AuthenticatedEndpointId is { } authenticated && authenticated != record.FromId)
             return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a Record claiming from_id '{Clip(record.FromId)}' from a peer authenticated as '{authenticated}'.");
 

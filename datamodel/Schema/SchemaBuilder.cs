@@ -65,6 +65,7 @@ public sealed class ObjectBuilder
         return this;
     }
 
+    /// <summary>Entry limits for a table whose rows only the agent creates (e.g. from hardware discovery).</summary>
     public ObjectBuilder Entries(int minEntries, int? maxEntries)
     {
         Schema.MinEntries = minEntries;
@@ -91,7 +92,7 @@ public sealed class ObjectBuilder
 
     public ObjectBuilder Param(string name, ParamType type, ParamAccess access = ParamAccess.ReadOnly,
         string? defaultValue = null, decimal? min = null, decimal? max = null, int? minLength = null, int? maxLength = null,
-        string[]? enumeration = null, Regex[]? patterns = null, bool list = false, bool reference = false,
+        string[]? enumeration = null, Regex[]? patterns = null, bool list = false, int? maxItems = null, bool reference = false,
         ParamValueGetter? getter = null, ValueChangeSupport valueChange = ValueChangeSupport.Allowed)
     {
         var p = new ParamSchema(name, type, access)
@@ -109,6 +110,7 @@ public sealed class ObjectBuilder
                 MaxLength = maxLength,
                 Enumeration = enumeration ?? [],
                 Patterns = patterns ?? [],
+                MaxItems = maxItems,
             },
         };
         Schema.AddParam(p);

@@ -52,6 +52,14 @@ public sealed class RecordTests : IDisposable
     }
 
     [Fact]
+    public void RecordFromOurOwnEndpointIdIsDropped()
+    {
+        var result = Handle(TestAgent.EncodeRecord(GetMsg("m1", "Device."), from: TestAgent.AgentId));
+
+        Assert.Equal(ErrorCodes.InvalidRecordValue, result.DropCode);
+    }
+
+    [Fact]
     public void EmptyFromIdIsDropped()
     {
         var result = Handle(TestAgent.EncodeRecord(GetMsg("m1", "Device."), from: ""));
@@ -62,7 +70,7 @@ public sealed class RecordTests : IDisposable
     [Theory]
     [InlineData(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF })]
     [InlineData(new byte[] { 0x0A, 0x50, 0x31 })]
-    public void GarbageIsDroppedAsUnparsable(byte[] bytes)
+    public void Tp469_3_1_MalformedRecordOutsideSessionIsIgnored(byte[] bytes)
     {
         var result = Handle(bytes);
 
