@@ -57,7 +57,7 @@ public sealed class LocalAgentArea(AgentEnvironment env) : IDataModelArea
             .Param("Status", ParamType.String, defaultValue: "Down", enumeration: ["Up", "Down", "Error"])
             .Param("Protocol", ParamType.String, ParamAccess.ReadWrite, "CoAP", enumeration: Protocols);
         builder.Object("Device.LocalAgent.MTP.{i}.CoAP.")
-            .Param("Interfaces", ParamType.String, ParamAccess.ReadWrite, list: true, reference: true)
+            .Param("Interfaces", ParamType.String, ParamAccess.ReadWrite, list: true, reference: ReferenceKind.Weak)
             .Param("Port", ParamType.UnsignedInt, ParamAccess.ReadWrite, "5683", min: 1, max: 65535)
             .Param("Path", ParamType.String, ParamAccess.ReadWrite)
             .Param("EnableEncryption", ParamType.Boolean, ParamAccess.ReadWrite, "true");
@@ -71,8 +71,8 @@ public sealed class LocalAgentArea(AgentEnvironment env) : IDataModelArea
             .Param("ControllerCode", ParamType.String, ParamAccess.ReadWrite, "", maxLength: 128)
             .Param("ProvisioningCode", ParamType.String, ParamAccess.ReadWrite, "", maxLength: 64)
             .Param("Enable", ParamType.Boolean, ParamAccess.ReadWrite, "false")
-            .Param("AssignedRole", ParamType.String, ParamAccess.ReadWrite, "", list: true, reference: true)
-            .Param("InheritedRole", ParamType.String, ParamAccess.ReadOnly, "", list: true, reference: true)
+            .Param("AssignedRole", ParamType.String, ParamAccess.ReadWrite, "", list: true, reference: ReferenceKind.Strong)
+            .Param("InheritedRole", ParamType.String, ParamAccess.ReadOnly, "", list: true, reference: ReferenceKind.Strong)
             .Param("PeriodicNotifInterval", ParamType.UnsignedInt, ParamAccess.ReadWrite, "86400", min: 1)
             .Param("PeriodicNotifTime", ParamType.DateTime, ParamAccess.ReadWrite, "0001-01-01T00:00:00Z")
             .Param("USPNotifRetryMinimumWaitInterval", ParamType.UnsignedInt, ParamAccess.ReadWrite, "5", min: 1, max: 65535)
@@ -102,7 +102,7 @@ public sealed class LocalAgentArea(AgentEnvironment env) : IDataModelArea
         builder.Object("Device.LocalAgent.Subscription.{i}.").Writable().Alias()
             .Key(false, "Recipient", "ID")
             .Param("Enable", ParamType.Boolean, ParamAccess.ReadWrite, "false")
-            .Param("Recipient", ParamType.String, ParamAccess.ReadOnly, "", reference: true)
+            .Param("Recipient", ParamType.String, ParamAccess.ReadOnly, "", reference: ReferenceKind.Strong)
             .Param("ID", ParamType.String, ParamAccess.ReadWrite, "", maxLength: 64)
             .Param("CreationDate", ParamType.DateTime, ParamAccess.ReadOnly)
             .Param("NotifType", ParamType.String, ParamAccess.ReadWrite, "",
@@ -126,8 +126,8 @@ public sealed class LocalAgentArea(AgentEnvironment env) : IDataModelArea
     private static void RegisterControllerTrust(SchemaBuilder builder)
     {
         builder.Object("Device.LocalAgent.ControllerTrust.")
-            .Param("UntrustedRole", ParamType.String, ParamAccess.ReadWrite, "", list: true, reference: true)
-            .Param("BannedRole", ParamType.String, ParamAccess.ReadWrite, "", reference: true)
+            .Param("UntrustedRole", ParamType.String, ParamAccess.ReadWrite, "", list: true, reference: ReferenceKind.Strong)
+            .Param("BannedRole", ParamType.String, ParamAccess.ReadWrite, "", reference: ReferenceKind.Strong)
             .Param("TOFUAllowed", ParamType.Boolean, ParamAccess.ReadWrite, "false")
             .Param("TOFUInactivityTimer", ParamType.UnsignedInt, ParamAccess.ReadWrite, "0")
             .NumberOfEntries("Role");

@@ -18,6 +18,7 @@ internal sealed class DeleteHandler
     public Body Handle(Delete delete, RequestContext ctx)
     {
         var resp = new DeleteResp();
+        var deleted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in delete.ObjPaths)
         {
             var result = new DeletedObjectResult { RequestedPath = path, OperStatus = new OperationStatus() };
@@ -50,11 +51,13 @@ internal sealed class DeleteHandler
                     continue;
                 }
                 ctx.Tx.DeleteRow(row);
+                deleted.Add(row.Path);
                 success.AffectedPaths.Add(row.Path);
             }
             result.OperStatus.OperSuccess = success;
             resp.DeletedObjResults.Add(result);
         }
+        ReferenceCleaner.RemoveReferencesTo(ctx.Tx, ctx.Tree, deleted);
         return new Body { Response = new Response { DeleteResp = resp } };
     }
 

@@ -34,6 +34,12 @@ internal static class ParamWriter
         if (!check.Ok)
             return new ParamFailure(relativeName, check.ErrorCode, check.Error!);
         canonical = check.Value;
+        if (param.Reference == ReferenceKind.Strong && canonical.Length > 0)
+        {
+            if (ResolveReferences(ctx, param, canonical, out var error) is not { } resolved)
+                return new ParamFailure(relativeName, ErrorCodes.InvalidValue, error!);
+            canonical = resolved;
+        }
 
         if (!creating)
         {
@@ -47,5 +53,28 @@ internal static class ParamWriter
         }
         ctx.Tx.SetValue(target, name, canonical);
         return null;
+    }
+
+    /// <summary>
+    /// A strong reference must name existing objects (R-ARC.12); key-addressed items are stored
+    /// with instance numbers, as references are always read back that way.
+    /// </summary>
+    private static string? ResolveReferences(RequestContext ctx, ParamSchema param, string value, out string? error)
+    {
+        error = null;
+        var items = param.IsList ? value.Split(',') : [value];
+        var resolved = new string[items.Length];
+        for (int i = 0; i < items.Length; i++)
+        {
+            var item = items[i].Trim();
+            var r = ctx.Resolver.Resolve(item.EndsWith('.') ? item : item + ".");
+            if (!r.Ok || r.Leaf != Paths.LeafKind.Object || r.EndsAtTable || r.Objects.Count != 1)
+            {
+                error = $"{param.Name} must reference an existing object; '{item}' does not resolve to exactly one.";
+                return null;
+            }
+            resolved[i] = r.Objects[0].Path.TrimEnd('.');
+        }
+        return string.Join(',', resolved);
     }
 }

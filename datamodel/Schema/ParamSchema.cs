@@ -6,6 +6,17 @@ public delegate string ParamValueGetter(ParamReadContext context);
 /// <summary>What a live parameter getter can see: the instance it is read on.</summary>
 public readonly record struct ParamReadContext(Store.DmObject Instance);
 
+/// <summary>
+/// TR-106 reference strength: a strong reference must point at an existing object when set and is
+/// cleared when its target is deleted (R-ARC.12); a weak one is left alone.
+/// </summary>
+public enum ReferenceKind
+{
+    None,
+    Weak,
+    Strong,
+}
+
 /// <summary>A parameter in the supported data model.</summary>
 public sealed class ParamSchema
 {
@@ -26,8 +37,10 @@ public sealed class ParamSchema
     public string? Default { get; internal set; }
     /// <summary>When set, the value is computed on every read and never stored.</summary>
     public ParamValueGetter? Getter { get; internal set; }
+    /// <summary>Whether the value is a path to another object (TR-106 pathRef), and how strongly.</summary>
+    public ReferenceKind Reference { get; internal set; }
     /// <summary>True when the value is a path to another object (used by reference following).</summary>
-    public bool IsReference { get; internal set; }
+    public bool IsReference => Reference != ReferenceKind.None;
     public ValueChangeSupport ValueChange { get; internal set; } = ValueChangeSupport.Allowed;
     public ObjectSchema Owner { get; internal set; } = null!;
 

@@ -92,14 +92,14 @@ public sealed class ObjectBuilder
 
     public ObjectBuilder Param(string name, ParamType type, ParamAccess access = ParamAccess.ReadOnly,
         string? defaultValue = null, decimal? min = null, decimal? max = null, int? minLength = null, int? maxLength = null,
-        string[]? enumeration = null, Regex[]? patterns = null, bool list = false, int? maxItems = null, bool reference = false,
+        string[]? enumeration = null, Regex[]? patterns = null, bool list = false, int? maxItems = null, ReferenceKind reference = ReferenceKind.None,
         ParamValueGetter? getter = null, ValueChangeSupport valueChange = ValueChangeSupport.Allowed)
     {
         var p = new ParamSchema(name, type, access)
         {
             Default = defaultValue,
             IsList = list,
-            IsReference = reference,
+            Reference = reference,
             Getter = getter,
             ValueChange = valueChange,
             Constraints = new ValueConstraints

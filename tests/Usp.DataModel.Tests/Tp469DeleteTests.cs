@@ -177,3 +177,31 @@ public sealed class Tp469DeleteTests : IDisposable
         Assert.Equal(ErrorCodes.InvalidPath, _agent.Get("Device.LocalAgent.Controller.2.MTP.1.Enable").ReqPathResults[0].ErrCode);
     }
 }
+
+public sealed class StrongReferenceTests : IDisposable
+{
+    private readonly TestAgent _agent = new();
+
+    public void Dispose() => _agent.Dispose();
+
+    [Fact]
+    public void StrongReferenceMustPointAtAnExistingObjectAndIsStoredWithInstanceNumbers()
+    {
+        var bad = _agent.Set(false, ("Device.LocalAgent.Controller.2.", [("AssignedRole", "Device.LocalAgent.ControllerTrust.Role.9", true)]));
+        Assert.Equal(ErrorCodes.InvalidValue, Assert.Single(bad.Body.Error.ParamErrs).ErrCode);
+
+        var good = _agent.Set(false, ("Device.LocalAgent.Controller.2.", [("AssignedRole", "Device.LocalAgent.ControllerTrust.Role.[Name==\"Full Access\"]", true)]));
+        Assert.Equal(Header.Types.MsgType.SetResp, good.Header.MsgType);
+        Assert.Equal("Device.LocalAgent.ControllerTrust.Role.1", _agent.Value("Device.LocalAgent.Controller.2.AssignedRole"));
+    }
+
+    [Fact]
+    public void DeletingAReferencedObjectClearsStrongReferences()
+    {
+        var sub = _agent.AddSubscription("orphan");
+
+        _agent.Delete(false, "Device.LocalAgent.Controller.1.", "Device.LocalAgent.ControllerTrust.Role.1.");
+
+        Assert.Equal("", _agent.Value(sub + "Recipient"));
+    }
+}
