@@ -1,5 +1,4 @@
 using System.Globalization;
-using Usp.DataModel.Handlers;
 using Usp.DataModel.Schema;
 using Usp.DataModel.Store;
 

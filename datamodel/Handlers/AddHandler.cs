@@ -155,13 +155,3 @@ internal sealed class AddHandler
     private static CreateFailure PathFailure(string path, uint code, string message) =>
         new(code, message, [UspErrors.Param(path, code, message)]);
 }
-
-/// <summary>Runs a new row's schema initializers (agent-assigned values such as a Subscription's Recipient).</summary>
-internal static class RowInitializer
-{
-    public static void Run(DmObject row, DmTransaction tx, DmObject? controller, DateTimeOffset now)
-    {
-        foreach (var init in row.Schema.Initializers)
-            init(new InstanceInitContext(tx, row, controller, now));
-    }
-}

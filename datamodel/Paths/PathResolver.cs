@@ -38,6 +38,8 @@ public sealed class PathResolver(DataModelTree tree)
             {
                 if (seg.Kind == SegmentKind.Name)
                     return Invalid($"{pendingTable.Path[..^4]} is a table: put an instance number, [key==\"value\"], '*' or a search expression before '{seg.Name}'.");
+                if (seg.Kind == SegmentKind.Expression && ValidateExpression(seg.Expression!, pendingTable) is { } exprError)
+                    return new Resolution(exprError);
                 var rows = new List<DmObject>();
                 foreach (var parent in current)
                 {
@@ -52,8 +54,6 @@ public sealed class PathResolver(DataModelTree tree)
                             rows.AddRange(table.Rows);
                             break;
                         case SegmentKind.Expression:
-                            if (ValidateExpression(seg.Expression!, pendingTable) is { } exprError)
-                                return new Resolution(exprError);
                             foreach (var r in table.Rows)
                             {
                                 if (Matches(seg.Expression!, r, referenceDepth))
@@ -62,8 +62,6 @@ public sealed class PathResolver(DataModelTree tree)
                             break;
                     }
                 }
-                if (current.Count == 0 && seg.Kind == SegmentKind.Expression && ValidateExpression(seg.Expression!, pendingTable) is { } err)
-                    return new Resolution(err);
                 current = rows;
                 schema = pendingTable;
                 pendingTable = null;

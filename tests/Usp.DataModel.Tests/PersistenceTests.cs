@@ -85,7 +85,9 @@ public sealed class PersistenceTests
         var dir = TestAgent.NewDirectory();
         File.WriteAllText(Path.Combine(dir, "factory-defaults.txt"), TestAgent.Defaults);
         var testAssembly = Path.Combine(AppContext.BaseDirectory, "Usp.DataModel.Tests.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
+        // Under "dotnet test" the test host itself runs on the dotnet muxer; reuse it when we can.
+        var host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
         start.ArgumentList.Add(testAssembly);
         start.ArgumentList.Add("crash-writer");
         start.ArgumentList.Add(dir);
