@@ -9,6 +9,8 @@ namespace Usp.DataModel.Store;
 internal sealed class SqlitePersistence : IDisposable
 {
     public const string FileName = "usp-agent.db";
+    private const int SqliteCorrupt = 11;
+    private const int SqliteNotADatabase = 26;
     private const int SchemaVersion = 1;
     private readonly SqliteConnection _connection;
 
@@ -31,7 +33,8 @@ internal sealed class SqlitePersistence : IDisposable
         {
             return OpenChecked(path);
         }
-        catch (Exception ex) when (ex is SqliteException or CorruptDatabaseException)
+        // Only a damaged file is moved aside; "locked", "read-only" and the like must not cost the configuration.
+        catch (Exception ex) when (ex is CorruptDatabaseException or SqliteException { SqliteErrorCode: SqliteCorrupt or SqliteNotADatabase })
         {
             var aside = $"{path}.corrupt-{time.GetUtcNow():yyyyMMddTHHmmssZ}";
             log.Error($"Database {path} is unusable ({ex.Message}); moved it to {aside} and rebuilding it from factory defaults.");

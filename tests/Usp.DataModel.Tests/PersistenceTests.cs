@@ -138,3 +138,18 @@ public sealed class PersistenceTests
         Directory.Delete(dir, true);
     }
 }
+
+public sealed class DatabaseSafetyTests
+{
+    [Fact]
+    public void DatabaseThatIsMerelyUnopenableIsNotMovedAside()
+    {
+        var dir = TestAgent.NewDirectory();
+        // A directory where the database file should be: SQLite cannot open it, but nothing is corrupt.
+        Directory.CreateDirectory(Path.Combine(dir, "usp-agent.db"));
+
+        Assert.ThrowsAny<Exception>(() => UspEngine.Open(new UspEngineOptions { DataDirectory = dir, EndpointId = TestAgent.AgentId }));
+        Assert.Empty(Directory.GetFileSystemEntries(dir, "usp-agent.db.corrupt-*"));
+        Directory.Delete(dir, true);
+    }
+}
