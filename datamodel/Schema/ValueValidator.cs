@@ -35,7 +35,6 @@ public static class ValueValidator
 
     private static ValueCheck CheckItem(ParamSchema param, string value)
     {
-        var c = param.Constraints;
         switch (param.Type)
         {
             case ParamType.String:
