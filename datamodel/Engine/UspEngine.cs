@@ -1,0 +1,255 @@
+using System.Security.Cryptography;
+using Usp.DataModel.Areas;
+using Usp.DataModel.Defaults;
+using Usp.DataModel.Handlers;
+using Usp.DataModel.Paths;
+using Usp.DataModel.Records;
+using Usp.DataModel.Schema;
+using Usp.DataModel.Store;
+using Usp.Proto;
+
+namespace Usp.DataModel;
+
+/// <summary>
+/// The transport-free USP Agent engine: give it a Record (or its bytes) and the sender's identity,
+/// get back the Records to send. One message is handled at a time; Set/Add/Delete each commit in
+/// one SQLite transaction and then raise <see cref="ChangesCommitted"/>.
+/// </summary>
+public sealed class UspEngine : IDisposable
+{
+    private const string GeneratedEndpointIdKey = "generated_endpoint_id";
+    private readonly Lock _gate = new();
+    private readonly UspEngineOptions _options;
+    private readonly DataModelStore _store;
+    private readonly RecordProcessor _records;
+    private string _endpointId = "";
+
+    private UspEngine(UspEngineOptions options)
+    {
+        _options = options;
+        var env = new AgentEnvironment(options.Time, options.SystemStatus ?? new ProcSystemStatus(), options.SoftwareVersion, () => _endpointId);
+        var builder = new SchemaBuilder();
+        IDataModelArea[] builtIn = [new RootArea(), new DeviceInfoArea(env), new LocalAgentArea(env), new TimeArea(env)];
+        foreach (var area in builtIn.Concat(options.Areas))
+            area.Register(builder);
+        Schema = builder.Build();
+
+        _store = DataModelStore.Open(Schema, options.DataDirectory, options.Log, options.Time);
+        if (_store.NeedsFactoryDefaults)
+            ApplyFactoryDefaults("first start");
+        else
+            ResolveEndpointId();
+
+        var dispatcher = new MessageDispatcher(_store, options.AccessPolicy, options.Time, options.Log, options.MaxPathsPerMessage);
+        _records = new RecordProcessor(() => _endpointId, dispatcher, new DuplicateMessageFilter(options.Time, options.DuplicateWindow),
+            FindControllerRow, options.Log);
+        options.Log.Info($"USP engine ready: EndpointID {_endpointId}, database {_store.DatabasePath} ({_store.Tree.ObjectCount} objects).");
+    }
+
+    /// <summary>Opens (or creates) the data model in <see cref="UspEngineOptions.DataDirectory"/>.</summary>
+    public static UspEngine Open(UspEngineOptions options)
+    {
+        if (options.EndpointId is { } id && !EndpointIdentity.IsValid(id, out var problem))
+            throw new ArgumentException($"The configured EndpointID is invalid: {problem}", nameof(options));
+        return new UspEngine(options);
+    }
+
+    public string EndpointId => _endpointId;
+    public DataModelSchema Schema { get; }
+    public string DatabasePath => _store.DatabasePath;
+    internal DataModelStore Store => _store;
+
+    /// <summary>
+    /// Raised after each committed change set (one per Set/Add/Delete message or local change),
+    /// on the thread that handled the message, while the engine lock is held: hand work off
+    /// (queue it) rather than calling back into the engine.
+    /// </summary>
+    public event EventHandler<ChangesCommittedEventArgs>? ChangesCommitted
+    {
+        add => _store.ChangesCommitted += value;
+        remove => _store.ChangesCommitted -= value;
+    }
+
+    /// <summary>Handles one encoded Record; never throws on anything the peer sent.</summary>
+    public RecordResult HandleRecord(ReadOnlySpan<byte> record, SenderIdentity sender)
+    {
+        lock (_gate)
+            return _records.Process(record, sender);
+    }
+
+    public RecordResult HandleRecord(Record record, SenderIdentity sender)
+    {
+        lock (_gate)
+            return _records.Process(record, sender);
+    }
+
+    /// <summary>Reads one parameter by path (for the local CLI and the host); null when it does not resolve to exactly one value.</summary>
+    public string? GetValue(string parameterPath)
+    {
+        lock (_gate)
+        {
+            var r = new PathResolver(_store.Tree).Resolve(parameterPath);
+            if (!r.Ok || r.Leaf != LeafKind.Parameter || r.Objects.Count != 1 || r.Schema is null)
+                return null;
+            return r.Objects[0].GetValue(r.Schema.FindParam(r.LeafName!)!);
+        }
+    }
+
+    /// <summary>
+    /// Sets a parameter as the agent itself (no access checks; read-only parameters allowed), e.g.
+    /// an MTP's Status. Returns an error text, or null on success.
+    /// </summary>
+    public string? SetInternal(string parameterPath, string value)
+    {
+        lock (_gate)
+        {
+            var r = new PathResolver(_store.Tree).Resolve(parameterPath);
+            if (r.Error is { } e)
+                return e.Message;
+            if (r.Leaf != LeafKind.Parameter || r.Objects.Count != 1 || r.Schema is null)
+                return $"{parameterPath} does not name exactly one parameter.";
+            var param = r.Schema.FindParam(r.LeafName!)!;
+            if (param.IsComputed)
+                return $"{parameterPath} is computed live and cannot be set.";
+            var check = ValueValidator.Check(param, value);
+            if (!check.Ok)
+                return check.Error;
+            var tx = _store.Begin(null);
+            tx.SetValue(r.Objects[0], param.Name, check.Value);
+            return _store.Commit(tx, out var error) ? null : error;
+        }
+    }
+
+    /// <summary>The enabled MTPs of a Controller, for sending it responses and notifications.</summary>
+    public IReadOnlyList<ControllerMtp> GetControllerMtps(string controllerEndpointId)
+    {
+        lock (_gate)
+        {
+            var row = FindControllerRow(controllerEndpointId);
+            if (row is null)
+                return [];
+            return row.Table("MTP")!.Rows
+                .Where(m => m.GetValue("Enable") == "true")
+                .Select(m =>
+                {
+                    var coap = m.Child("CoAP")!;
+                    return new ControllerMtp(m.Path, m.GetValue("Protocol") ?? "", coap.GetValue("Host") ?? "",
+                        int.Parse(coap.GetValue("Port") ?? "5683", System.Globalization.CultureInfo.InvariantCulture),
+                        coap.GetValue("Path") ?? "", coap.GetValue("EnableEncryption") == "true");
+                })
+                .ToList();
+        }
+    }
+
+    /// <summary>The agent's own enabled CoAP MTPs (Device.LocalAgent.MTP.{i}.), for the MTP layer to serve.</summary>
+    public IReadOnlyList<AgentMtp> GetAgentMtps()
+    {
+        lock (_gate)
+        {
+            return _store.Tree.Find(LocalAgentArea.Path)!.Table("MTP")!.Rows
+                .Where(m => m.GetValue("Enable") == "true")
+                .Select(m =>
+                {
+                    var coap = m.Child("CoAP")!;
+                    return new AgentMtp(m.Path, m.GetValue("Protocol") ?? "",
+                        int.Parse(coap.GetValue("Port") ?? "5683", System.Globalization.CultureInfo.InvariantCulture),
+                        coap.GetValue("Path") ?? "", coap.GetValue("EnableEncryption") == "true");
+                })
+                .ToList();
+        }
+    }
+
+    /// <summary>Drops all configuration and re-applies the factory defaults (the EndpointID is kept).</summary>
+    public void FactoryReset()
+    {
+        lock (_gate)
+        {
+            _options.Log.Warning("Factory reset: the data model is being rebuilt from the factory defaults.");
+            _store.Wipe();
+            ApplyFactoryDefaults("factory reset");
+        }
+    }
+
+    private void ApplyFactoryDefaults(string reason)
+    {
+        var log = _options.Log;
+        IReadOnlyList<FactoryDefault> entries = [];
+        if (_options.FactoryDefaultsPath is { } path)
+        {
+            if (File.Exists(path))
+                entries = FactoryDefaultsFile.Parse(File.ReadAllText(path), log);
+            else
+                log.Warning($"Factory defaults file {path} does not exist; starting with an empty configuration.");
+        }
+        var placeholderFree = entries.Where(e => !e.Value.Contains("${", StringComparison.Ordinal)).ToList();
+        var withPlaceholders = entries.Where(e => e.Value.Contains("${", StringComparison.Ordinal)).ToList();
+
+        var tx = _store.Begin(null);
+        FactoryDefaultsApplier.Apply(tx, _store.Tree, placeholderFree, new Dictionary<string, string>(), _options.Time, log);
+        CommitOrThrow(tx);
+        ResolveEndpointId();
+        var placeholders = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["EndpointID"] = _endpointId,
+            ["SerialNumber"] = _store.Tree.Find("Device.DeviceInfo.")!.GetValue("SerialNumber") ?? "",
+            ["ManufacturerOUI"] = _store.Tree.Find("Device.DeviceInfo.")!.GetValue("ManufacturerOUI") ?? "",
+        };
+        tx = _store.Begin(null);
+        FactoryDefaultsApplier.Apply(tx, _store.Tree, withPlaceholders, placeholders, _options.Time, log);
+        CommitOrThrow(tx);
+        _store.MarkInitialized();
+        log.Info($"Applied {entries.Count} factory default value(s) ({reason}).");
+    }
+
+    /// <summary>Options, then the stored value, then os::OUI-Serial, then a generated self:: ID (kept in the database).</summary>
+    private void ResolveEndpointId()
+    {
+        var localAgent = _store.Tree.Find(LocalAgentArea.Path)!;
+        var stored = localAgent.GetValue("EndpointID") ?? "";
+        string id;
+        if (!string.IsNullOrEmpty(_options.EndpointId))
+            id = _options.EndpointId;
+        else if (stored.Length > 0)
+            id = stored;
+        else
+        {
+            var info = _store.Tree.Find("Device.DeviceInfo.")!;
+            var oui = info.GetValue("ManufacturerOUI") ?? "";
+            var serial = info.GetValue("SerialNumber") ?? "";
+            if (oui.Length == 6 && serial.Length > 0)
+                id = EndpointIdentity.FromOuiAndSerial(oui, serial);
+            else
+            {
+                id = _store.GetMeta(GeneratedEndpointIdKey) ?? "self::usp-agent-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+                _store.SetMeta(GeneratedEndpointIdKey, id);
+            }
+        }
+        if (!EndpointIdentity.IsValid(id, out var problem))
+            _options.Log.Warning($"EndpointID '{id}' does not follow TR-369: {problem}");
+        _endpointId = id;
+        if (stored != id)
+        {
+            var tx = _store.Begin(null);
+            tx.SetValue(localAgent, "EndpointID", id);
+            CommitOrThrow(tx);
+        }
+    }
+
+    private void CommitOrThrow(DmTransaction tx)
+    {
+        if (!_store.Commit(tx, out var error))
+            throw new IOException(error);
+    }
+
+    private DmObject? FindControllerRow(string endpointId) =>
+        _store.Tree.Find(LocalAgentArea.Path)?.Table("Controller")?.Rows
+            .FirstOrDefault(c => c.GetValue("EndpointID") == endpointId);
+
+    public void Dispose() => _store.Dispose();
+}
+
+/// <summary>Where to reach a Controller over one of its MTPs.</summary>
+public sealed record ControllerMtp(string Path, string Protocol, string Host, int Port, string ResourcePath, bool EnableEncryption);
+
+/// <summary>One of the agent's own MTPs.</summary>
+public sealed record AgentMtp(string Path, string Protocol, int Port, string ResourcePath, bool EnableEncryption);

@@ -1,0 +1,31 @@
+using Usp.DataModel.Areas;
+using Usp.DataModel.Schema;
+using Usp.DataModel.Security;
+
+namespace Usp.DataModel;
+
+/// <summary>How the host configures the engine.</summary>
+public sealed class UspEngineOptions
+{
+    /// <summary>Directory holding the SQLite database (created if missing).</summary>
+    public required string DataDirectory { get; init; }
+    /// <summary>Factory-defaults text file, applied when there is no database and on FactoryReset.</summary>
+    public string? FactoryDefaultsPath { get; init; }
+    /// <summary>
+    /// Explicit EndpointID (e.g. from configuration). When null the stored one is kept; a new
+    /// database takes it from the factory defaults, else <c>os::&lt;OUI&gt;-&lt;SerialNumber&gt;</c>
+    /// from DeviceInfo, else a generated <c>self::</c> one, which is then kept.
+    /// </summary>
+    public string? EndpointId { get; init; }
+    public string SoftwareVersion { get; init; } = "0.1.0";
+    /// <summary>Extra data model areas (HAL providers, sensors…).</summary>
+    public IReadOnlyList<IDataModelArea> Areas { get; init; } = [];
+    public IAccessPolicy AccessPolicy { get; init; } = new FullAccessPolicy();
+    public IEngineLog Log { get; init; } = new NullEngineLog();
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+    public ISystemStatus? SystemStatus { get; init; }
+    /// <summary>Upper bound on paths and settings in one request (larger ones get error 7005).</summary>
+    public int MaxPathsPerMessage { get; init; } = 1024;
+    /// <summary>How long a (from_id, msg_id) pair is remembered to ignore duplicates.</summary>
+    public TimeSpan DuplicateWindow { get; init; } = TimeSpan.FromMinutes(2);
+}

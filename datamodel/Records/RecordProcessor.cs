@@ -1,0 +1,135 @@
+using Google.Protobuf;
+using Usp.DataModel.Handlers;
+using Usp.DataModel.Security;
+using Usp.DataModel.Store;
+using Usp.Proto;
+
+namespace Usp.DataModel.Records;
+
+/// <summary>
+/// Checks an incoming USP Record (version, to_id, from_id, record type, payload security),
+/// unwraps its Msg, dispatches it and wraps the answer in a Record addressed back to the sender.
+/// </summary>
+internal sealed class RecordProcessor(
+    Func<string> endpointId, MessageDispatcher dispatcher, DuplicateMessageFilter duplicates,
+    Func<string, DmObject?> findController, IEngineLog log)
+{
+    public const string RecordVersion = "1.4";
+
+    public RecordResult Process(ReadOnlySpan<byte> data, SenderIdentity sender)
+    {
+        Record record;
+        try
+        {
+            record = Record.Parser.ParseFrom(data);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            return Drop(ErrorCodes.RecordNotParsed, $"Dropped a {data.Length}-byte message that is not a USP Record: {ex.Message}");
+        }
+        return Process(record, sender);
+    }
+
+    public RecordResult Process(Record record, SenderIdentity sender)
+    {
+        var self = endpointId();
+        if (record.ToId != self)
+            return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a Record from '{Clip(record.FromId)}' addressed to '{Clip(record.ToId)}', not to this agent ({self}).");
+        if (record.FromId.Length == 0)
+            return Drop(ErrorCodes.InvalidRecordValue, "Dropped a Record without from_id: there is no one to answer.");
+        if (record.FromId == self)
+            return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a Record whose from_id is this agent's own EndpointID; endpoints sharing an ID must not talk (R-ARC.2).");
+        if (sender.AuthenticatedEndpointId is { } authenticated && authenticated != record.FromId)
+            return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a Record claiming from_id '{Clip(record.FromId)}' from a peer authenticated as '{authenticated}'.");
+
+        switch (record.RecordTypeCase)
+        {
+            case Record.RecordTypeOneofCase.NoSessionContext:
+                break;
+            case Record.RecordTypeOneofCase.SessionContext:
+                log.Info($"{record.FromId} asked for an E2E session context, which this agent does not support; sent a Disconnect (7106).");
+                return RecordResult.Reply(Disconnect(record.FromId, ErrorCodes.SessionContextNotAllowed,
+                    "This agent does not support USP session contexts; use no_session_context Records."));
+            case Record.RecordTypeOneofCase.Disconnect:
+                log.Info($"{record.FromId} disconnected: {record.Disconnect.ReasonCode} {record.Disconnect.Reason}");
+                return RecordResult.Nothing();
+            case Record.RecordTypeOneofCase.None:
+                return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a Record from {record.FromId} without a record type.");
+            default:
+                log.Info($"{record.FromId} sent a {record.RecordTypeCase} Record; it concerns the MTP, not the engine.");
+                return RecordResult.Nothing();
+        }
+
+        if (record.PayloadSecurity != Record.Types.PayloadSecurity.Plaintext)
+            return Drop(ErrorCodes.SecureSessionNotSupported, $"Dropped a Record from {record.FromId}: payload_security {record.PayloadSecurity} needs a session context, which this agent does not support.");
+        var payload = record.NoSessionContext.Payload;
+        if (payload.IsEmpty)
+            return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a no_session_context Record from {record.FromId} with an empty payload.");
+
+        Msg msg;
+        try
+        {
+            msg = Msg.Parser.ParseFrom(payload);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            return Drop(ErrorCodes.RecordNotParsed, $"Dropped a Record from {record.FromId} whose payload is not a USP Msg: {ex.Message}");
+        }
+        if (msg.Header is null || msg.Header.MsgId.Length == 0)
+            return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a Msg from {record.FromId} without a msg_id: an answer could not be matched to it.");
+
+        if (!IsSupportedVersion(record.Version))
+        {
+            // R-MTP.5: the Record is faulty but its Msg is a request with a msg_id, so say why.
+            log.Warning($"{record.FromId} sent a Record with version '{Clip(record.Version)}'; answered with error 7104.");
+            return msg.Body?.MsgBodyCase == Body.MsgBodyOneofCase.Request
+                ? RecordResult.Reply(Wrap(record.FromId, ErrorMsg(msg.Header.MsgId, ErrorCodes.InvalidRecordValue,
+                    $"Record version '{Clip(record.Version)}' is not supported; this agent speaks USP {GetSupportedProtocolHandler.Versions}.")))
+                : RecordResult.Drop(ErrorCodes.InvalidRecordValue, "unsupported Record version");
+        }
+
+        if (!duplicates.TryRegister(record.FromId, msg.Header.MsgId))
+            return Drop(ErrorCodes.InvalidRecordValue, $"Ignored a duplicate of message {msg.Header.MsgId} from {record.FromId} (R-MSG.4).");
+
+        var controller = new RequestingController(record.FromId, findController(record.FromId));
+        var answer = dispatcher.Dispatch(msg, controller);
+        return answer is null ? RecordResult.Nothing() : RecordResult.Reply(Wrap(record.FromId, answer));
+    }
+
+    private static bool IsSupportedVersion(string version)
+    {
+        var parts = version.Split('.');
+        return parts.Length == 2 && parts[0] == "1" && parts[1].Length is > 0 and < 4 && parts[1].All(char.IsAsciiDigit);
+    }
+
+    private Record Wrap(string toId, Msg msg) => new()
+    {
+        Version = RecordVersion,
+        ToId = toId,
+        FromId = endpointId(),
+        PayloadSecurity = Record.Types.PayloadSecurity.Plaintext,
+        NoSessionContext = new NoSessionContextRecord { Payload = msg.ToByteString() },
+    };
+
+    private Record Disconnect(string toId, uint code, string reason) => new()
+    {
+        Version = RecordVersion,
+        ToId = toId,
+        FromId = endpointId(),
+        Disconnect = new DisconnectRecord { ReasonCode = code, Reason = reason },
+    };
+
+    private static Msg ErrorMsg(string msgId, uint code, string message) => new()
+    {
+        Header = new Header { MsgId = msgId, MsgType = Header.Types.MsgType.Error },
+        Body = new Body { Error = new Error { ErrCode = code, ErrMsg = message } },
+    };
+
+    private RecordResult Drop(uint code, string reason)
+    {
+        log.Warning(reason);
+        return RecordResult.Drop(code, reason);
+    }
+
+    private static string Clip(string s) => s.Length <= 80 ? s : s[..80] + "…";
+}

@@ -1,0 +1,27 @@
+namespace Usp.DataModel.Schema;
+
+/// <summary>A command argument: name plus type (arguments are validated like parameters).</summary>
+public sealed record ArgumentSchema(string Name, ParamType Type, bool Mandatory = false);
+
+/// <summary>A data model command such as <c>Reboot()</c>.</summary>
+public sealed class CommandSchema(string name, bool isAsync, IReadOnlyList<ArgumentSchema> inputs, IReadOnlyList<ArgumentSchema> outputs)
+{
+    /// <summary>Name including the trailing <c>()</c>.</summary>
+    public string Name { get; } = name;
+    public bool IsAsync { get; } = isAsync;
+    public IReadOnlyList<ArgumentSchema> InputArgs { get; } = inputs;
+    public IReadOnlyList<ArgumentSchema> OutputArgs { get; } = outputs;
+    public ObjectSchema Owner { get; internal set; } = null!;
+}
+
+/// <summary>A data model event such as <c>Boot!</c>.</summary>
+public sealed class EventSchema(string name, IReadOnlyList<ArgumentSchema> args)
+{
+    /// <summary>Name including the trailing <c>!</c>.</summary>
+    public string Name { get; } = name;
+    public IReadOnlyList<ArgumentSchema> Args { get; } = args;
+    public ObjectSchema Owner { get; internal set; } = null!;
+}
+
+/// <summary>A set of parameters whose values together identify one instance of a table.</summary>
+public sealed record UniqueKey(IReadOnlyList<string> ParamNames, bool Functional);

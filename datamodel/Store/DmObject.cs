@@ -1,0 +1,130 @@
+using Usp.DataModel.Schema;
+
+namespace Usp.DataModel.Store;
+
+/// <summary>An object in the instantiated data model: a single-instance object or one row of a table.</summary>
+public sealed class DmObject
+{
+    private readonly Dictionary<string, DmObject> _singleChildren = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DmTable> _tables = new(StringComparer.Ordinal);
+
+    internal DmObject(DataModelTree tree, ObjectSchema schema, DmObject? parent, int instanceNumber, string path)
+    {
+        Tree = tree;
+        Schema = schema;
+        Parent = parent;
+        InstanceNumber = instanceNumber;
+        Path = path;
+        foreach (var child in schema.Children)
+        {
+            if (child.IsMultiInstance)
+                _tables[child.Name] = new DmTable(child, this, path + child.Name + ".");
+            else
+                _singleChildren[child.Name] = new DmObject(tree, child, this, 0, path + child.Name + ".");
+        }
+    }
+
+    internal DataModelTree Tree { get; }
+    public ObjectSchema Schema { get; }
+    public DmObject? Parent { get; }
+    /// <summary>Instance number for table rows; 0 for single-instance objects.</summary>
+    public int InstanceNumber { get; }
+    /// <summary>Instance path using instance numbers, ending with '.', e.g. <c>Device.LocalAgent.MTP.1.</c>.</summary>
+    public string Path { get; }
+
+    /// <summary>Values explicitly stored for this instance (computed and defaulted ones are absent).</summary>
+    internal Dictionary<string, string> StoredValues { get; } = new(StringComparer.Ordinal);
+
+    public DmTable? Table(string name) => _tables.GetValueOrDefault(name);
+    public DmObject? Child(string name) => _singleChildren.GetValueOrDefault(name);
+
+    /// <summary>Immediate sub-objects in schema order: single-instance children and rows of child tables.</summary>
+    public IEnumerable<DmObject> SubObjects()
+    {
+        foreach (var child in Schema.Children)
+        {
+            if (child.IsMultiInstance)
+            {
+                foreach (var row in _tables[child.Name].Rows)
+                    yield return row;
+            }
+            else
+            {
+                yield return _singleChildren[child.Name];
+            }
+        }
+    }
+
+    public IEnumerable<DmTable> Tables => Schema.Children.Where(c => c.IsMultiInstance).Select(c => _tables[c.Name]);
+
+    /// <summary>Reads a parameter: live getter, else stored value, else schema default.</summary>
+    public string GetValue(ParamSchema param)
+    {
+        if (param.Getter is { } getter)
+        {
+            try
+            {
+                return getter(new ParamReadContext(this));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Tree.Log.Warning($"Reading {Path}{param.Name} failed ({ex.GetType().Name}: {ex.Message}); reporting its default.");
+                return param.EffectiveDefault;
+            }
+        }
+        return StoredValues.TryGetValue(param.Name, out var v) ? v : param.EffectiveDefault;
+    }
+
+    public string? GetValue(string paramName) => Schema.FindParam(paramName) is { } p ? GetValue(p) : null;
+
+    /// <summary>True when the parameter has a stored value (used for writeOnceReadOnly).</summary>
+    public bool HasStoredValue(string paramName) => StoredValues.ContainsKey(paramName);
+
+    /// <summary>Values of all unique-key parameters, as returned in AddResp / GetInstancesResp.</summary>
+    public Dictionary<string, string> UniqueKeyValues()
+    {
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var key in Schema.UniqueKeys)
+            foreach (var name in key.ParamNames)
+                if (!keys.ContainsKey(name) && Schema.FindParam(name) is { } p)
+                    keys[name] = GetValue(p);
+        return keys;
+    }
+
+    /// <summary>This object and every object below it, depth first.</summary>
+    public IEnumerable<DmObject> SelfAndDescendants()
+    {
+        yield return this;
+        foreach (var sub in SubObjects())
+            foreach (var d in sub.SelfAndDescendants())
+                yield return d;
+    }
+
+    public override string ToString() => Path;
+}
+
+/// <summary>A multi-instance object (table) under one parent instance.</summary>
+public sealed class DmTable
+{
+    private readonly SortedDictionary<int, DmObject> _rows = [];
+
+    internal DmTable(ObjectSchema schema, DmObject parent, string path)
+    {
+        Schema = schema;
+        Parent = parent;
+        Path = path;
+    }
+
+    public ObjectSchema Schema { get; }
+    public DmObject Parent { get; }
+    /// <summary>Table path, e.g. <c>Device.LocalAgent.Controller.1.MTP.</c>.</summary>
+    public string Path { get; }
+    /// <summary>The next instance number to hand out; numbers are never reused (R-ARC.8).</summary>
+    public int NextInstance { get; internal set; } = 1;
+    public int Count => _rows.Count;
+    public IEnumerable<DmObject> Rows => _rows.Values;
+    public DmObject? Row(int instanceNumber) => _rows.GetValueOrDefault(instanceNumber);
+
+    internal void Insert(DmObject row) => _rows.Add(row.InstanceNumber, row);
+    internal void Remove(int instanceNumber) => _rows.Remove(instanceNumber);
+}
