@@ -67,7 +67,7 @@ internal partial class Program
     {
         var configuration = new ConfigurationManager();
         AgentConfigurationSources.Add(configuration, launch);
-        return AgentOptionsReader.Read(configuration, new FactoryDefaultsLocator(launch.CurrentDirectory, launch.ExecutableDirectory));
+        return AgentOptionsReader.Read(configuration, launch.CurrentDirectory, new FactoryDefaultsLocator(launch.CurrentDirectory, launch.ExecutableDirectory));
     }
 
     /// <summary>Builds the agent's host. <paramref name="replace"/> lets tests substitute services after the agent's own.</summary>
@@ -79,7 +79,7 @@ internal partial class Program
             ContentRootPath = launch.CurrentDirectory,
         });
         AgentConfigurationSources.Add(builder.Configuration, launch);
-        AgentOptions options = AgentOptionsReader.Read(builder.Configuration, new FactoryDefaultsLocator(launch.CurrentDirectory, launch.ExecutableDirectory));
+        AgentOptions options = AgentOptionsReader.Read(builder.Configuration, launch.CurrentDirectory, new FactoryDefaultsLocator(launch.CurrentDirectory, launch.ExecutableDirectory));
         CreateDataDirectory(options.DataDir);
         var systemd = new SystemdEnvironment(launch.Environment, Environment.ProcessId);
 

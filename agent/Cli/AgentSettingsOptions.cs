@@ -15,8 +15,8 @@ internal sealed class AgentSettingsOptions
     private readonly Option<string> _dataDir = new("--data-dir") { Description = "Directory for the agent's state; created if missing [default: ./var]", HelpName = "DIR" };
     private readonly Option<string> _endpointId = new("--endpoint-id") { Description = "USP Endpoint ID, such as proto::agent-1 [default: assigned by the data model]", HelpName = "ID" };
     private readonly Option<string> _factoryDefaults = new("--factory-defaults") { Description = $"Factory-default data model file [default: {FactoryDefaultsLocator.DefaultRelativePath}]", HelpName = "FILE" };
-    private readonly Option<int> _coapPort = PortOption("--coap-port", "UDP port of the CoAP MTP; 0 disables it [default: 5683]");
-    private readonly Option<int> _coapsPort = PortOption("--coaps-port", "UDP port of the CoAP-over-DTLS MTP; 0 disables it [default: 0]");
+    private readonly Option<int> _coapPort = PortOption.Create("--coap-port", "UDP port of the CoAP MTP; 0 disables it [default: 5683]", "0 disables that MTP");
+    private readonly Option<int> _coapsPort = PortOption.Create("--coaps-port", "UDP port of the CoAP-over-DTLS MTP; 0 disables it [default: 0]", "0 disables that MTP");
     private readonly Option<string> _bind = new("--bind") { Description = "Local address the MTPs listen on [default: 0.0.0.0]", HelpName = "ADDR" };
     private readonly Option<string> _hal = new("--hal") { Description = "Hardware backend: simulated or linux [default: simulated]" };
     private readonly Option<bool> _noMdns = new("--no-mdns") { Description = "Do not advertise the agent with mDNS/DNS-SD" };
@@ -105,18 +105,4 @@ internal sealed class AgentSettingsOptions
     }
 
     private static string Key(string name) => $"{AgentOptions.SectionName}:{name}";
-
-    private static Option<int> PortOption(string name, string description)
-    {
-        var option = new Option<int>(name) { Description = description, HelpName = "N" };
-        option.Validators.Add(result =>
-        {
-            int port = result.GetValueOrDefault<int>();
-            if (port is < 0 or > 65535)
-            {
-                result.AddError($"{name} {port} is out of range: use 0 to 65535 (0 disables that MTP).");
-            }
-        });
-        return option;
-    }
 }

@@ -43,20 +43,8 @@ internal sealed class CtlCommand
                 result.AddError($"--from '{value}' is not {EndpointIdFormat.Requirement}.");
             }
         });
-        var listen = new Option<int>("--listen")
-        {
-            Description = "Local UDP port for the agent's responses; 0 picks a free one [default: 0]",
-            HelpName = "PORT",
-            Recursive = true,
-        };
-        listen.Validators.Add(result =>
-        {
-            int port = result.GetValueOrDefault<int>();
-            if (port is < 0 or > 65535)
-            {
-                result.AddError($"--listen {port} is out of range: use 0 to 65535.");
-            }
-        });
+        Option<int> listen = PortOption.Create("--listen", "Local UDP port for the agent's responses; 0 picks a free one [default: 0]", "0 picks a free one");
+        listen.Recursive = true;
         var json = new Option<bool>("--json") { Description = "Print the response as JSON", Recursive = true };
 
         Command = new Command("ctl", "Act as a USP Controller: send one request to an agent over CoAP and print the response");

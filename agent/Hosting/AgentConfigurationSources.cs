@@ -24,26 +24,30 @@ internal static class AgentConfigurationSources
             builder.AddJsonStream(ReadConfigFile(file));
         }
 
+        if (launch.Environment.TryGetValue(EndpointIdVariable, out string? endpointId))
+        {
+            builder.AddInMemoryCollection([new($"{AgentOptions.SectionName}:EndpointId", endpointId)]);
+        }
+
+        // USPAGENT__ variables come after USP_ENDPOINT_ID so the product-specific name wins.
         builder.AddInMemoryCollection(FromEnvironment(launch.Environment));
         builder.AddInMemoryCollection(launch.CommandLine);
     }
 
-    /// <summary>Maps environment variables onto configuration keys.</summary>
-    public static IEnumerable<KeyValuePair<string, string?>> FromEnvironment(IReadOnlyDictionary<string, string> environment)
+    /// <summary>Maps <c>USPAGENT__Section__Key</c> variables onto <c>Section:Key</c> configuration keys.</summary>
+    public static Dictionary<string, string?> FromEnvironment(IReadOnlyDictionary<string, string> environment)
     {
-        if (environment.TryGetValue(EndpointIdVariable, out string? endpointId))
-        {
-            yield return new($"{AgentOptions.SectionName}:EndpointId", endpointId);
-        }
-
-        // USPAGENT__ variables come after USP_ENDPOINT_ID so the product-specific name wins.
+        // Configuration keys are case-insensitive; of two variables that differ only in case, the ordinal last wins.
+        var keys = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach ((string name, string value) in environment.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             if (name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase) && name.Length > EnvironmentPrefix.Length)
             {
-                yield return new(name[EnvironmentPrefix.Length..].Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal), value);
+                keys[name[EnvironmentPrefix.Length..].Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal)] = value;
             }
         }
+
+        return keys;
     }
 
     private static MemoryStream ReadConfigFile(string path)

@@ -11,11 +11,12 @@ namespace Usp.Agent.Hosting;
 /// </summary>
 internal static class AgentOptionsReader
 {
-    public static AgentOptions Read(IConfiguration configuration, FactoryDefaultsLocator factoryDefaults)
+    /// <param name="currentDirectory">What a relative DataDir is relative to.</param>
+    public static AgentOptions Read(IConfiguration configuration, string currentDirectory, FactoryDefaultsLocator factoryDefaults)
     {
         IConfigurationSection section = configuration.GetSection(AgentOptions.SectionName);
 
-        string dataDir = Path.GetFullPath(NonEmpty(section, "DataDir") ?? "var");
+        string dataDir = Path.GetFullPath(NonEmpty(section, "DataDir") ?? "var", currentDirectory);
         string? endpointId = NonEmpty(section, "EndpointId");
         if (endpointId is not null && !EndpointIdFormat.IsValid(endpointId))
         {

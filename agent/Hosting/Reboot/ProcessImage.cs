@@ -26,6 +26,14 @@ internal static partial class ProcessImage
     /// </summary>
     public static unsafe string ReExecute(string[] argv)
     {
+        // The resolved path keeps the process name (comm) "usp-agent"; /proc/self/exe still works when the
+        // file was replaced by an upgrade, and would rename the process "exe".
+        string executable = ExecutablePath();
+        if (!File.Exists(executable))
+        {
+            executable = SelfExecutable;
+        }
+
         var pointers = new nint[argv.Length + 1];
         try
         {
@@ -36,7 +44,7 @@ internal static partial class ProcessImage
 
             fixed (nint* argvPointer = pointers)
             {
-                Execv(SelfExecutable, argvPointer);
+                Execv(executable, argvPointer);
             }
 
             return Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
