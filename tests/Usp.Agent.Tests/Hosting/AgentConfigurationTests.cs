@@ -25,7 +25,7 @@ public sealed class AgentConfigurationTests
     {
         using var directory = new TempDirectory();
 
-        AgentOptions options = Program.ReadOptions(Launch(directory));
+        AgentOptions options = AgentComposition.ReadOptions(Launch(directory));
 
         Assert.Equal(directory.File("var"), options.DataDir);
         Assert.Null(options.EndpointId);
@@ -53,7 +53,7 @@ public sealed class AgentConfigurationTests
         string config = directory.File("agent.json");
         File.WriteAllText(config, """{ "Agent": { "CoapPort": 1001, "Hal": "linux" } }""");
 
-        AgentOptions options = Program.ReadOptions(Launch(
+        AgentOptions options = AgentComposition.ReadOptions(Launch(
             directory,
             file ? config : null,
             environment ? new() { ["USPAGENT__Agent__CoapPort"] = "1002" } : null,
@@ -68,8 +68,8 @@ public sealed class AgentConfigurationTests
     {
         using var directory = new TempDirectory();
 
-        Assert.Equal("os::gw-1", Program.ReadOptions(Launch(directory, environment: new() { ["USP_ENDPOINT_ID"] = "os::gw-1" })).EndpointId);
-        Assert.Equal("os::gw-2", Program.ReadOptions(Launch(directory, environment: new()
+        Assert.Equal("os::gw-1", AgentComposition.ReadOptions(Launch(directory, environment: new() { ["USP_ENDPOINT_ID"] = "os::gw-1" })).EndpointId);
+        Assert.Equal("os::gw-2", AgentComposition.ReadOptions(Launch(directory, environment: new()
         {
             ["USP_ENDPOINT_ID"] = "os::gw-1",
             ["USPAGENT__Agent__EndpointId"] = "os::gw-2",
@@ -82,7 +82,7 @@ public sealed class AgentConfigurationTests
         using var directory = new TempDirectory();
         string missing = directory.File("nope.json");
 
-        var error = Assert.Throws<AgentConfigurationException>(() => Program.ReadOptions(Launch(directory, missing)));
+        var error = Assert.Throws<AgentConfigurationException>(() => AgentComposition.ReadOptions(Launch(directory, missing)));
 
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
     }
@@ -100,7 +100,7 @@ public sealed class AgentConfigurationTests
         using var directory = new TempDirectory();
 
         var error = Assert.Throws<AgentConfigurationException>(() =>
-            Program.ReadOptions(Launch(directory, environment: new() { [$"USPAGENT__Agent__{key}"] = value })));
+            AgentComposition.ReadOptions(Launch(directory, environment: new() { [$"USPAGENT__Agent__{key}"] = value })));
 
         Assert.Contains(expectedInMessage, error.Message, StringComparison.Ordinal);
         Assert.Contains($"'{value}'", error.Message, StringComparison.Ordinal);
@@ -112,7 +112,7 @@ public sealed class AgentConfigurationTests
         using var directory = new TempDirectory();
         string shipped = Path.Combine(RepositoryRoot(), "deploy", "usp-agent.json");
 
-        AgentOptions options = Program.ReadOptions(Launch(directory, shipped));
+        AgentOptions options = AgentComposition.ReadOptions(Launch(directory, shipped));
 
         Assert.Equal("/var/lib/usp-agent", options.DataDir);
         Assert.Equal(HalKind.Linux, options.Hal);

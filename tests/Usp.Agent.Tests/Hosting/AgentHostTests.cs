@@ -16,7 +16,7 @@ public sealed class AgentHostTests
         using var directory = new TempDirectory();
         using var systemd = new FakeNotifySocket();
         var output = new StringWriter();
-        using IHost host = Program.BuildHost(TestAgent.Launch(directory, output, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address }));
+        using IHost host = AgentComposition.BuildHost(TestAgent.Launch(directory, output, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address }));
 
         await host.StartAsync();
         Assert.Equal(["STATUS=Starting", "READY=1", NoMtpStatus], await systemd.ReceiveAsync(3));
@@ -37,7 +37,7 @@ public sealed class AgentHostTests
             ["WATCHDOG_USEC"] = "20000000",
             ["WATCHDOG_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        using IHost host = Program.BuildHost(
+        using IHost host = AgentComposition.BuildHost(
             TestAgent.Launch(directory, new StringWriter(), environment),
             services => services.AddSingleton<TimeProvider>(time));
 
@@ -60,7 +60,7 @@ public sealed class AgentHostTests
         using var directory = new TempDirectory();
         using var systemd = new FakeNotifySocket();
         var output = new StringWriter();
-        using IHost host = Program.BuildHost(
+        using IHost host = AgentComposition.BuildHost(
             TestAgent.Launch(directory, output, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address }),
             services =>
             {
@@ -87,7 +87,7 @@ public sealed class AgentHostTests
         using var directory = new TempDirectory();
         using var systemd = new FakeNotifySocket();
         var output = new StringWriter();
-        using IHost host = Program.BuildHost(
+        using IHost host = AgentComposition.BuildHost(
             TestAgent.Launch(directory, output, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address }),
             services =>
             {
@@ -109,7 +109,7 @@ public sealed class AgentHostTests
     {
         using var directory = new TempDirectory();
         var output = new StringWriter();
-        using IHost host = Program.BuildHost(TestAgent.Launch(
+        using IHost host = AgentComposition.BuildHost(TestAgent.Launch(
             directory, output, commandLine: new Dictionary<string, string?> { ["Agent:EndpointId"] = "proto::test-agent" }));
 
         await host.StartAsync();
@@ -128,7 +128,7 @@ public sealed class AgentHostTests
     {
         using var directory = new TempDirectory();
         var output = new StringWriter();
-        using IHost host = Program.BuildHost(TestAgent.Launch(directory, output));
+        using IHost host = AgentComposition.BuildHost(TestAgent.Launch(directory, output));
 
         await host.StartAsync();
         await host.StopAsync();
@@ -141,7 +141,7 @@ public sealed class AgentHostTests
     {
         using var directory = new TempDirectory();
         var log = new EventLog();
-        using IHost host = Program.BuildHost(
+        using IHost host = AgentComposition.BuildHost(
             TestAgent.Launch(directory, new StringWriter()),
             services =>
             {
@@ -161,7 +161,7 @@ public sealed class AgentHostTests
     public void The_host_gives_services_five_seconds_to_stop()
     {
         using var directory = new TempDirectory();
-        using IHost host = Program.BuildHost(TestAgent.Launch(directory, new StringWriter()));
+        using IHost host = AgentComposition.BuildHost(TestAgent.Launch(directory, new StringWriter()));
 
         Assert.Equal(TimeSpan.FromSeconds(5), host.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
     }
