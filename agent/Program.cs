@@ -60,6 +60,11 @@ namespace Usp.Agent
                 }
 
                 await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+                if (host.Services.GetServices<IHostedService>().OfType<BackgroundService>().Any(service => service.ExecuteTask is { IsFaulted: true }))
+                {
+                    // A crashed background service stopped the host: that is a failure systemd should see.
+                    exitCode.Fail(ExitCodes.Failure);
+                }
             }
 
             return new ProcessRestarter(launch.Output, error).Restart(plan.Method, options.RebootCommand, exitCode.Value);
@@ -111,15 +116,17 @@ namespace Usp.Agent
 
             // Hosted services start in this order and stop in the reverse order.
             services.AddHostedService<ShutdownParticipantsService>();
+
+            // First to start: it refuses to run beside another agent on the same data directory.
+            services.AddHostedService(provider => new LocalAdminServer(
+                options.AdminSocketPath,
+                provider.GetRequiredService<LocalAdminDispatcher>(),
+                provider.GetRequiredService<ILogger<LocalAdminServer>>()));
             services.AddSingleton(provider => new ConsoleAnnouncer(launch.Output, options, provider.GetRequiredService<IBootCauseStore>()));
             services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ConsoleAnnouncer>());
             services.AddSingleton<IReadinessObserver>(provider => provider.GetRequiredService<ConsoleAnnouncer>());
             services.AddSingletonAs<SystemdLifecycleNotifier, IHostedService, IReadinessObserver>();
             services.AddHostedService<NotYetAvailableReporter>();
-            services.AddHostedService(provider => new LocalAdminServer(
-                options.AdminSocketPath,
-                provider.GetRequiredService<LocalAdminDispatcher>(),
-                provider.GetRequiredService<ILogger<LocalAdminServer>>()));
 
             // MTP listeners plug in here, e.g. services.AddMtpListener<CoapMtpListener>(); readiness waits for each.
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.LocalAdmin;
 
@@ -65,6 +66,12 @@ internal sealed class AgentCommandLine
     public async Task<int> InvokeAsync(string[] args, CancellationToken cancellationToken)
     {
         ParseResult parse = _root.Parse(args);
+        if (parse.Action is ParseErrorAction parseError)
+        {
+            // Scripts read the error; the whole help text would bury it.
+            parseError.ShowHelp = false;
+        }
+
         var configuration = new InvocationConfiguration
         {
             Output = _output,
@@ -74,7 +81,24 @@ internal sealed class AgentCommandLine
             ProcessTerminationTimeout = null,
         };
         int code = await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
-        return parse.Errors.Count > 0 ? ExitCodes.Usage : code;
+        if (parse.Errors.Count == 0)
+        {
+            return code;
+        }
+
+        await _error.WriteLineAsync($"See '{CommandPath(parse)} --help'.").ConfigureAwait(false);
+        return ExitCodes.Usage;
+    }
+
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (SymbolResult? result = parse.CommandResult; result is CommandResult { Command: not RootCommand } command; result = result.Parent)
+        {
+            names.Insert(0, command.Command.Name);
+        }
+
+        return string.Join(' ', ["usp-agent", .. names]);
     }
 
     private void AddRun(Command command)

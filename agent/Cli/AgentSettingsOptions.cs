@@ -20,7 +20,7 @@ internal sealed class AgentSettingsOptions
     private readonly Option<string> _bind = new("--bind") { Description = "Local address the MTPs listen on [default: 0.0.0.0]", HelpName = "ADDR" };
     private readonly Option<string> _hal = new("--hal") { Description = "Hardware backend: simulated or linux [default: simulated]" };
     private readonly Option<bool> _noMdns = new("--no-mdns") { Description = "Do not advertise the agent with mDNS/DNS-SD" };
-    private readonly Option<string> _logLevel = new("--log-level") { Description = "Minimum log level [default: information]", HelpName = "LEVEL" };
+    private readonly Option<string> _logLevel = new("--log-level") { Description = $"Minimum log level: {LogLevelNames.Choices} [default: information]", HelpName = "LEVEL" };
     private readonly bool _full;
 
     /// <param name="full">All the options of <c>run</c>; otherwise only <c>--config</c> and <c>--data-dir</c> (what the admin verbs need).</param>

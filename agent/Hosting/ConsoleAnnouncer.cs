@@ -48,5 +48,4 @@ internal sealed class ConsoleAnnouncer(TextWriter output, AgentOptions options, 
     /// <summary>A wildcard bind address is not something a client can send to: show loopback instead.</summary>
     private static Uri Reachable(Uri uri) =>
         uri.Host is "0.0.0.0" or "[::]" ? new UriBuilder(uri) { Host = uri.Host == "[::]" ? "[::1]" : "127.0.0.1" }.Uri : uri;
-
 }

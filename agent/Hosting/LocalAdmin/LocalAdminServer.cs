@@ -46,8 +46,14 @@ internal sealed partial class LocalAdminServer(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_listener is null)
+        {
+            // Never bound (another agent owns the socket, say): the file is not ours to remove.
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
-        _listener?.Dispose();
+        _listener.Dispose();
         Task[] pending;
         lock (_connectionsGate)
         {

@@ -88,7 +88,7 @@ public sealed class LocalAdminServerTests
     }
 
     [Fact]
-    public async Task A_second_agent_on_the_same_data_directory_is_refused()
+    public async Task A_second_agent_on_the_same_data_directory_is_refused_and_leaves_the_first_one_serving()
     {
         using var directory = new TempDirectory();
         using LocalAdminServer first = Server(directory, new EngineUnavailableAdminHandler(), new RecordingReboot());
@@ -96,9 +96,14 @@ public sealed class LocalAdminServerTests
         await first.StartAsync(CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<AgentConfigurationException>(() => second.StartAsync(CancellationToken.None));
+        await second.StopAsync(CancellationToken.None);
+        LocalAdminResponse stillServed = await LocalAdminClient.SendAsync(
+            directory.File("usp-agent.sock"), new LocalAdminRequest("get", ["Device."], false), CancellationToken.None);
         await first.StopAsync(CancellationToken.None);
 
         Assert.Contains("already running", error.Message, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Unavailable, stillServed.ExitCode);
+        Assert.Contains("USP engine", stillServed.Body, StringComparison.Ordinal);
     }
 
     [Fact]
