@@ -29,12 +29,13 @@ namespace Usp.Agent
             AgentLaunch.ForThisProcess(settings.ConfigFile, settings.ConfigurationOverrides, Console.Out);
 
         /// <summary>Runs the agent until SIGTERM, SIGINT or a reboot request; returns the process exit status.</summary>
-        public static async Task<int> RunAgentAsync(AgentLaunch launch, TextWriter error, CancellationToken cancellationToken)
+        public static async Task<int> RunAgentAsync(
+            AgentLaunch launch, TextWriter error, CancellationToken cancellationToken, Action<IServiceCollection>? replace = null)
         {
             IHost host;
             try
             {
-                host = BuildHost(launch);
+                host = BuildHost(launch, replace);
             }
             catch (AgentConfigurationException e)
             {
