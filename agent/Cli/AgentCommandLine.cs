@@ -61,8 +61,6 @@ internal sealed class AgentCommandLine
         _root.Subcommands.Add(new CtlCommand(error).Command);
     }
 
-    public RootCommand Root => _root;
-
     public async Task<int> InvokeAsync(string[] args, CancellationToken cancellationToken)
     {
         ParseResult parse = _root.Parse(args);

@@ -28,7 +28,7 @@ internal sealed class AgentSettingsOptions
     {
         _full = full;
         _hal.AcceptOnlyFromAmong("simulated", "linux");
-        _logLevel.AcceptOnlyFromAmong(StringComparer.OrdinalIgnoreCase, LogLevelNames.All);
+        _logLevel.AcceptOnlyFromAmong(StringComparer.OrdinalIgnoreCase, [.. LogLevelNames.All]);
         _endpointId.Validators.Add(result =>
         {
             string? value = result.GetValueOrDefault<string>();

@@ -15,7 +15,7 @@ internal sealed class LocalAdminDispatcher(ILocalAdminHandler dataModel, IReboot
                 () => reboot.RequestRestart(new BootRecord(BootCause.LocalFactoryReset, "")));
         }
 
-        if (Array.IndexOf(LocalAdminVerbs.DataModel, request.Verb) >= 0)
+        if (LocalAdminVerbs.DataModel.Contains(request.Verb))
         {
             return (await dataModel.HandleAsync(request, cancellationToken).ConfigureAwait(false), null);
         }
