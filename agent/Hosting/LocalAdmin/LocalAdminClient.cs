@@ -7,10 +7,20 @@ internal static class LocalAdminClient
 {
     public static async Task<LocalAdminResponse> SendAsync(string socketPath, LocalAdminRequest request, CancellationToken cancellationToken)
     {
+        UnixDomainSocketEndPoint endPoint;
+        try
+        {
+            endPoint = LocalAdminProtocol.EndPoint(socketPath);
+        }
+        catch (AgentConfigurationException e)
+        {
+            return LocalAdminResponse.Text(ExitCodes.Configuration, e.Message);
+        }
+
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken).ConfigureAwait(false);
+            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException e)
         {

@@ -15,6 +15,16 @@ internal static class LocalAdminProtocol
     public const byte Version = 1;
     public const int MaxFrameLength = 4 * 1024 * 1024;
 
+    /// <summary>sun_path holds 108 bytes including the terminating NUL.</summary>
+    private const int MaxSocketPathBytes = 107;
+
+    /// <summary>The socket's endpoint; a path too long for a Unix socket is a configuration problem with a clear fix.</summary>
+    public static System.Net.Sockets.UnixDomainSocketEndPoint EndPoint(string socketPath) =>
+        Encoding.UTF8.GetByteCount(socketPath) <= MaxSocketPathBytes
+            ? new(socketPath)
+            : throw new AgentConfigurationException(
+                $"the administration socket path {socketPath} is longer than the {MaxSocketPathBytes} bytes a Unix socket allows: use a shorter --data-dir.");
+
     public static byte[] EncodeRequest(LocalAdminRequest request)
     {
         var body = new List<byte> { Version, (byte)(request.Json ? 1 : 0) };

@@ -24,11 +24,12 @@ internal sealed partial class LocalAdminServer(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        RemoveStaleSocket();
+        UnixDomainSocketEndPoint endPoint = LocalAdminProtocol.EndPoint(socketPath);
+        RemoveStaleSocket(endPoint);
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+            listener.Bind(endPoint);
             File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             listener.Listen(8);
         }
@@ -150,7 +151,7 @@ internal sealed partial class LocalAdminServer(
     }
 
     /// <summary>A socket file left by an agent that died is removed; one a live agent answers on is not.</summary>
-    private void RemoveStaleSocket()
+    private void RemoveStaleSocket(UnixDomainSocketEndPoint endPoint)
     {
         if (!File.Exists(socketPath))
         {
@@ -161,7 +162,7 @@ internal sealed partial class LocalAdminServer(
         {
             try
             {
-                probe.Connect(new UnixDomainSocketEndPoint(socketPath));
+                probe.Connect(endPoint);
                 throw new AgentConfigurationException(
                     $"another usp-agent is already running with this data directory (it answers on {socketPath}); stop it or use another --data-dir.");
             }

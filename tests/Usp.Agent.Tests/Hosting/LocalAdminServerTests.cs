@@ -119,6 +119,20 @@ public sealed class LocalAdminServerTests
     }
 
     [Fact]
+    public async Task A_data_directory_too_deep_for_a_Unix_socket_is_a_configuration_error_that_says_so()
+    {
+        using var directory = new TempDirectory();
+        string deep = Path.Combine(directory.Path, new string('d', 120));
+        using LocalAdminServer server = new(Path.Combine(deep, "usp-agent.sock"), new LocalAdminDispatcher(new EngineUnavailableAdminHandler(), new RecordingReboot()), NullLogger<LocalAdminServer>.Instance);
+
+        var error = await Assert.ThrowsAsync<AgentConfigurationException>(() => server.StartAsync(CancellationToken.None));
+        LocalAdminResponse client = await LocalAdminClient.SendAsync(Path.Combine(deep, "usp-agent.sock"), new LocalAdminRequest("get", ["Device."], false), CancellationToken.None);
+
+        Assert.Contains("shorter --data-dir", error.Message, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Configuration, client.ExitCode);
+    }
+
+    [Fact]
     public async Task An_unknown_verb_is_a_usage_error()
     {
         using var directory = new TempDirectory();
