@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.Reboot;
@@ -155,6 +157,22 @@ public sealed class AgentHostTests
         await host.StopAsync();
 
         Assert.Equal(["listener stopped", "database flushed"], log.Events);
+    }
+
+    [Theory]
+    [InlineData("INVOCATION_ID", "systemd")]
+    [InlineData("JOURNAL_STREAM", "systemd")]
+    [InlineData("HOME", "simple")]
+    public void Logs_use_the_journald_format_only_under_systemd(string variable, string expectedFormatter)
+    {
+        using var directory = new TempDirectory();
+        using IHost host = AgentComposition.BuildHost(TestAgent.Launch(
+            directory, new StringWriter(), new Dictionary<string, string> { [variable] = "8:12345" }));
+
+        ConsoleLoggerOptions console = host.Services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue;
+
+        Assert.Equal(expectedFormatter, console.FormatterName);
+        Assert.Equal(LogLevel.Trace, console.LogToStandardErrorThreshold);
     }
 
     [Fact]
