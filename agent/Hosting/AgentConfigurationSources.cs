@@ -14,14 +14,22 @@ internal static class AgentConfigurationSources
     public const string EndpointIdVariable = "USP_ENDPOINT_ID";
     private const string EmbeddedDefaultsResource = "Usp.Agent.appsettings.json";
 
-    public static void Add(IConfigurationBuilder builder, AgentLaunch launch)
+    /// <remarks>A <see cref="ConfigurationManager"/> loads each source as it is added, so a malformed file is reported here.</remarks>
+    public static void Add(ConfigurationManager builder, AgentLaunch launch)
     {
         builder.AddJsonStream(EmbeddedDefaults());
 
         string? file = launch.ConfigFile ?? (launch.ReadDefaultConfigFile && File.Exists(DefaultConfigFile) ? DefaultConfigFile : null);
         if (file is not null)
         {
-            builder.AddJsonStream(ReadConfigFile(file));
+            try
+            {
+                builder.AddJsonStream(ReadConfigFile(file));
+            }
+            catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
+            {
+                throw new AgentConfigurationException($"the configuration file {file} is not valid JSON: {e.InnerException?.Message ?? e.Message}");
+            }
         }
 
         if (launch.Environment.TryGetValue(EndpointIdVariable, out string? endpointId))

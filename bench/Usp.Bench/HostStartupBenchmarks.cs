@@ -8,9 +8,11 @@ namespace Usp.Bench;
 /// <summary>
 /// In-process cost of the agent's host: building it, and building + starting + stopping it (configuration,
 /// DI, logging, the admin socket). Exec-to-ready time and resident memory of the published binary are
-/// measured by bench/measure-startup.sh instead.
+/// measured by bench/measure-startup.sh instead. In-process: the generated benchmark project does not see
+/// the agent's transitive packages.
 /// </summary>
 [MemoryDiagnoser]
+[InProcess]
 public class HostStartupBenchmarks
 {
     private string _directory = "";
@@ -22,11 +24,9 @@ public class HostStartupBenchmarks
     public void Cleanup() => Directory.Delete(_directory, recursive: true);
 
     [Benchmark]
-    public IHost Build()
+    public void Build()
     {
-        IHost host = AgentComposition.BuildHost(Launch());
-        host.Dispose();
-        return host;
+        using IHost host = AgentComposition.BuildHost(Launch());
     }
 
     [Benchmark]

@@ -87,6 +87,18 @@ public sealed class AgentConfigurationTests
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_config_file_that_is_not_JSON_is_an_error_that_names_it()
+    {
+        using var directory = new TempDirectory();
+        string broken = directory.File("broken.json");
+        File.WriteAllText(broken, """{ "Agent": { "CoapPort": 5683, """);
+
+        var error = Assert.Throws<AgentConfigurationException>(() => AgentComposition.ReadOptions(Launch(directory, broken)));
+
+        Assert.Contains($"{broken} is not valid JSON", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("CoapPort", "70000", "Agent:CoapPort")]
     [InlineData("CoapsPort", "-1", "Agent:CoapsPort")]
