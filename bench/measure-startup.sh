@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Measures the published agent: time from exec to the "usp-agent ready" line on stdout, and the resident
-# memory (VmRSS, RssAnon, RssFile from /proc/PID/status) once it has been idle for a moment. Prints figures;
-# asserts nothing. Run ./publish.sh first.
+# Measures the published agent: time from exec to the "usp-agent ready" line on stdout, the resident
+# memory (VmRSS, RssAnon, RssFile from /proc/PID/status) once it has been idle for a moment, and the time
+# from SIGTERM to exit. Prints figures; asserts nothing. Run ./publish.sh first.
 #   bench/measure-startup.sh [RUNS] [BINARY]        e.g. DOTNET_GCgen0size=0x100000 bench/measure-startup.sh 7
 set -euo pipefail
 
@@ -16,7 +16,7 @@ trap 'rm -rf "$work"' EXIT
 
 field() { awk -v key="$1:" '$1 == key { print $2 }' "/proc/$2/status"; }
 
-startups=() rss=() anon=() file=()
+startups=() rss=() anon=() file=() stops=()
 for run in $(seq "$runs"); do
   fifo="$work/out.$run"
   mkfifo "$fifo"
@@ -31,8 +31,10 @@ for run in $(seq "$runs"); do
   sleep "$idle_seconds"
   startups+=($(( (ready - begin) / 1000000 )))
   rss+=($(field VmRSS "$pid")) anon+=($(field RssAnon "$pid")) file+=($(field RssFile "$pid"))
+  term=$(date +%s%N)
   kill -TERM "$pid"
-  wait "$pid" || true
+  wait "$pid" || { echo "run $run: the agent exited with status $? on SIGTERM" >&2; exit 1; }
+  stops+=($(( ($(date +%s%N) - term) / 1000000 )))
 done
 
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -45,3 +47,4 @@ echo "exec -> ready:  median $(median "${startups[@]}") ms  (each: ${startups[*]
 echo "VmRSS:          median $(kb_to_mb "$(median "${rss[@]}")") MB"
 echo "RssAnon:        median $(kb_to_mb "$(median "${anon[@]}")") MB"
 echo "RssFile:        median $(kb_to_mb "$(median "${file[@]}")") MB"
+echo "SIGTERM -> exit: median $(median "${stops[@]}") ms"
