@@ -13,7 +13,7 @@ internal sealed partial class LocalAdminServer(
     LocalAdminDispatcher dispatcher,
     ILogger<LocalAdminServer> logger) : IHostedService, IDisposable
 {
-    /// <summary>A client that connects and then says nothing is dropped after this long.</summary>
+    /// <summary>A client that connects and then does not send its request (or read the answer) is dropped after this long.</summary>
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
     private readonly CancellationTokenSource _stopping = new();
@@ -116,11 +116,15 @@ internal sealed partial class LocalAdminServer(
         Action? afterReply = null;
         await using (var stream = new NetworkStream(connection, ownsSocket: true))
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            timeout.CancelAfter(RequestTimeout);
             try
             {
-                byte[]? body = await LocalAdminProtocol.ReadFrameAsync(stream, timeout.Token).ConfigureAwait(false);
+                byte[]? body;
+                using (var reading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+                {
+                    reading.CancelAfter(RequestTimeout);
+                    body = await LocalAdminProtocol.ReadFrameAsync(stream, reading.Token).ConfigureAwait(false);
+                }
+
                 if (body is null)
                 {
                     return;
@@ -131,14 +135,18 @@ internal sealed partial class LocalAdminServer(
                 {
                     LocalAdminRequest request = LocalAdminProtocol.DecodeRequest(body);
                     LogRequest(request.Verb);
-                    (response, afterReply) = await dispatcher.DispatchAsync(request, timeout.Token).ConfigureAwait(false);
+
+                    // Handling is not timed: an operate may legitimately take long; stopping the agent cancels it.
+                    (response, afterReply) = await dispatcher.DispatchAsync(request, stoppingToken).ConfigureAwait(false);
                 }
                 catch (InvalidDataException e)
                 {
                     response = LocalAdminResponse.Text(ExitCodes.Usage, $"malformed local administration request: {e.Message}");
                 }
 
-                await stream.WriteAsync(LocalAdminProtocol.EncodeResponse(response), timeout.Token).ConfigureAwait(false);
+                using var writing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                writing.CancelAfter(RequestTimeout);
+                await stream.WriteAsync(LocalAdminProtocol.EncodeResponse(response), writing.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException)
             {
