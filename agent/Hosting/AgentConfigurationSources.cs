@@ -60,6 +60,11 @@ internal static class AgentConfigurationSources
 
     private static MemoryStream ReadConfigFile(string path)
     {
+        if (!File.Exists(path))
+        {
+            throw new AgentConfigurationException($"the configuration file {path} does not exist.");
+        }
+
         try
         {
             return new MemoryStream(File.ReadAllBytes(path));
