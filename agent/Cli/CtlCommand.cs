@@ -1,0 +1,88 @@
+using System.CommandLine;
+using Usp.Agent.Hosting;
+
+namespace Usp.Agent.Cli;
+
+/// <summary>
+/// <c>usp-agent ctl</c>: a USP Controller on the command line that sends one request to an agent over the
+/// CoAP MTP. The syntax is parsed and validated now; the sending needs the CoAP MTP, which is not in this build.
+/// </summary>
+internal sealed class CtlCommand
+{
+    public const string DefaultFrom = "proto::usp-agent-ctl";
+
+    public CtlCommand(TextWriter error)
+    {
+        var agent = new Option<Uri>("--agent")
+        {
+            Description = "The agent's USP CoAP URI, such as coap://127.0.0.1:5683/usp/agent",
+            HelpName = "coap[s]://HOST:PORT/PATH",
+            Required = true,
+            Recursive = true,
+            CustomParser = result => Uri.TryCreate(result.Tokens[^1].Value, UriKind.Absolute, out Uri? uri) ? uri : null,
+        };
+        agent.Validators.Add(result =>
+        {
+            string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            if (AgentUriProblem(text) is { } problem)
+            {
+                result.AddError($"--agent '{text}': {problem}");
+            }
+        });
+        var from = new Option<string>("--from")
+        {
+            Description = $"The Controller's Endpoint ID [default: {DefaultFrom}]",
+            HelpName = "ID",
+            Recursive = true,
+        };
+        from.Validators.Add(result =>
+        {
+            string? value = result.GetValueOrDefault<string>();
+            if (value is not null && !EndpointIdFormat.IsValid(value))
+            {
+                result.AddError($"--from '{value}' is not {EndpointIdFormat.Requirement}.");
+            }
+        });
+        Option<int> listen = PortOption.Create("--listen", "Local UDP port for the agent's responses; 0 picks a free one [default: 0]", "0 picks a free one");
+        listen.Recursive = true;
+        var json = new Option<bool>("--json") { Description = "Print the response as JSON", Recursive = true };
+
+        Command = new Command("ctl", "Act as a USP Controller: send one request to an agent over CoAP and print the response");
+        Command.Options.Add(agent);
+        Command.Options.Add(from);
+        Command.Options.Add(listen);
+        Command.Options.Add(json);
+        foreach (Command verb in DataModelVerbs.Create())
+        {
+            verb.SetAction(parse =>
+            {
+                error.WriteLine($"usp-agent ctl {verb.Name}: the USP CoAP MTP is not available in this build; cannot send to {parse.GetValue(agent)}.");
+                return ExitCodes.Unavailable;
+            });
+            Command.Subcommands.Add(verb);
+        }
+    }
+
+    public Command Command { get; }
+
+    /// <summary>Why the text is not a USP CoAP URI the agent can be reached at, or null when it is one.</summary>
+    public static string? AgentUriProblem(string text)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? uri))
+        {
+            return "not an absolute URI";
+        }
+
+        if (uri.Scheme is not ("coap" or "coaps"))
+        {
+            return "the scheme must be coap or coaps";
+        }
+
+        if (string.IsNullOrEmpty(uri.Host))
+        {
+            return "the URI names no host";
+        }
+
+        return uri.AbsolutePath.Length <= 1 ? "the URI needs the agent's resource path, such as /usp/agent" : null;
+    }
+}

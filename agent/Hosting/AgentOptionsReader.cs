@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Usp.Agent.Hosting;
+
+/// <summary>
+/// Reads and validates <see cref="AgentOptions"/> from configuration. Values are read explicitly, not
+/// bound by reflection, so the trimmed binary keeps working and every bad value gets a precise message.
+/// </summary>
+internal static class AgentOptionsReader
+{
+    /// <param name="currentDirectory">What a relative DataDir is relative to.</param>
+    public static AgentOptions Read(IConfiguration configuration, string currentDirectory, FactoryDefaultsLocator factoryDefaults)
+    {
+        IConfigurationSection section = configuration.GetSection(AgentOptions.SectionName);
+
+        string dataDir = Path.GetFullPath(NonEmpty(section, "DataDir") ?? "var", currentDirectory);
+        string? endpointId = NonEmpty(section, "EndpointId");
+        if (endpointId is not null && !EndpointIdFormat.IsValid(endpointId))
+        {
+            throw Invalid(section, "EndpointId", endpointId, EndpointIdFormat.Requirement);
+        }
+
+        string bind = NonEmpty(section, "Bind") ?? "0.0.0.0";
+        if (!IPAddress.TryParse(bind, out _))
+        {
+            throw Invalid(section, "Bind", bind, "an IPv4 or IPv6 address, such as 0.0.0.0 or ::");
+        }
+
+        return new AgentOptions
+        {
+            DataDir = dataDir,
+            EndpointId = endpointId,
+            FactoryDefaults = factoryDefaults.Resolve(NonEmpty(section, "FactoryDefaults") ?? FactoryDefaultsLocator.DefaultRelativePath),
+            CoapPort = Port(section, "CoapPort", 5683),
+            CoapsPort = Port(section, "CoapsPort", 0),
+            Bind = bind,
+            Hal = Hal(section),
+            Mdns = Boolean(section, "Mdns", true),
+            LogLevel = Level(section),
+            RebootCommand = NonEmpty(section, "RebootCommand"),
+        };
+    }
+
+    private static string? NonEmpty(IConfigurationSection section, string key)
+    {
+        string? value = section[key]?.Trim();
+        return string.IsNullOrEmpty(value) ? null : value;
+    }
+
+    private static int Port(IConfigurationSection section, string key, int fallback)
+    {
+        string? text = NonEmpty(section, key);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port <= 65535
+            ? port
+            : throw Invalid(section, key, text, "a UDP port number from 0 to 65535 (0 disables that MTP)");
+    }
+
+    private static bool Boolean(IConfigurationSection section, string key, bool fallback)
+    {
+        string? text = NonEmpty(section, key);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        return bool.TryParse(text, out bool value) ? value : throw Invalid(section, key, text, "true or false");
+    }
+
+    private static HalKind Hal(IConfigurationSection section)
+    {
+        string? text = NonEmpty(section, "Hal");
+        return text?.ToLowerInvariant() switch
+        {
+            null or "simulated" => HalKind.Simulated,
+            "linux" => HalKind.Linux,
+            _ => throw Invalid(section, "Hal", text, "simulated or linux"),
+        };
+    }
+
+    private static LogLevel Level(IConfigurationSection section)
+    {
+        string? text = NonEmpty(section, "LogLevel");
+        if (text is null)
+        {
+            return LogLevel.Information;
+        }
+
+        return LogLevelNames.TryParse(text, out LogLevel level)
+            ? level
+            : throw Invalid(section, "LogLevel", text, LogLevelNames.Choices);
+    }
+
+    private static AgentConfigurationException Invalid(IConfigurationSection section, string key, string value, string expected) =>
+        new($"configuration {section.Path}:{key} is '{value}': expected {expected}.");
+}

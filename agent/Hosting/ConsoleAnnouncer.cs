@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Hosting;
+using Usp.Agent.Hosting.Reboot;
+
+namespace Usp.Agent.Hosting;
+
+/// <summary>
+/// Talks to the operator on stdout: the start-up banner, then, once ready, the listening URIs, a command
+/// to query the agent, and the line starting with <c>usp-agent ready</c> that scripts wait for.
+/// </summary>
+internal sealed class ConsoleAnnouncer(TextWriter output, AgentOptions options, IBootCauseStore bootCause) : IHostedService, IReadinessObserver
+{
+    public const string ReadyLinePrefix = "usp-agent ready";
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        output.WriteLine(AgentVersion.Describe());
+        output.WriteLine($"data directory: {options.DataDir}");
+        output.WriteLine($"endpoint id: {options.EndpointId ?? "assigned by the data model"}");
+        output.WriteLine($"factory defaults: {options.FactoryDefaults}{(File.Exists(options.FactoryDefaults) ? "" : " (not found)")}");
+        output.WriteLine($"boot cause: {bootCause.CurrentBoot.Cause}");
+        output.WriteLine($"local administration: {options.AdminSocketPath}");
+        output.Flush();
+        return Task.CompletedTask;
+    }
+
+    public void OnReady(AgentReadyState state)
+    {
+        foreach (Uri uri in state.ListeningUris)
+        {
+            output.WriteLine($"listening: {uri}");
+        }
+
+        if (state.ListeningUris.Count > 0)
+        {
+            output.WriteLine($"query it: usp-agent ctl --agent {Reachable(state.ListeningUris[0])} get Device.DeviceInfo.");
+            output.WriteLine(ReadyLinePrefix);
+        }
+        else
+        {
+            output.WriteLine($"{ReadyLinePrefix} (no MTP in this build: no USP Records are served)");
+        }
+
+        output.Flush();
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>A wildcard bind address is not something a client can send to: show loopback instead.</summary>
+    private static Uri Reachable(Uri uri) =>
+        uri.Host is "0.0.0.0" or "[::]" ? new UriBuilder(uri) { Host = uri.Host == "[::]" ? "[::1]" : "127.0.0.1" }.Uri : uri;
+}

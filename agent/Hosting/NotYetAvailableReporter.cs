@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Usp.Agent.Hosting;
+
+/// <summary>
+/// Says, at start, which configured features this build does not provide yet, so nobody mistakes a
+/// quiet agent for a working one. Each line goes away from Program.cs when its feature lands.
+/// </summary>
+internal sealed partial class NotYetAvailableReporter(AgentOptions options, ILogger<NotYetAvailableReporter> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        LogHal(options.Hal.ToString().ToLowerInvariant());
+        if (options.CoapPort != 0)
+        {
+            LogMtp("CoAP", options.CoapPort);
+        }
+
+        if (options.CoapsPort != 0)
+        {
+            LogMtp("CoAPS", options.CoapsPort);
+        }
+
+        if (options.Mdns)
+        {
+            LogMdns();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "HAL '{Hal}' selected; the HAL is not in this build yet: no hardware is read or driven.")]
+    private partial void LogHal(string hal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Mtp} MTP is configured on UDP port {Port} but is not in this build yet: nothing listens there.")]
+    private partial void LogMtp(string mtp, int port);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "mDNS advertisement is enabled but not in this build yet: the agent is not advertised.")]
+    private partial void LogMdns();
+}

@@ -1,0 +1,145 @@
+using Microsoft.Extensions.Logging;
+using Usp.Agent.Hosting;
+
+namespace Usp.Agent.Tests.Hosting;
+
+public sealed class AgentConfigurationTests
+{
+    private static AgentLaunch Launch(
+        TempDirectory directory,
+        string? configFile = null,
+        Dictionary<string, string>? environment = null,
+        Dictionary<string, string?>? commandLine = null) => new()
+        {
+            ConfigFile = configFile,
+            ReadDefaultConfigFile = false,
+            Environment = environment ?? [],
+            CommandLine = commandLine ?? [],
+            Output = TextWriter.Null,
+            CurrentDirectory = directory.Path,
+            ExecutableDirectory = directory.Path,
+        };
+
+    [Fact]
+    public void The_embedded_defaults_run_the_agent_from_the_current_directory()
+    {
+        using var directory = new TempDirectory();
+
+        AgentOptions options = AgentComposition.ReadOptions(Launch(directory));
+
+        Assert.Equal(directory.File("var"), options.DataDir);
+        Assert.Null(options.EndpointId);
+        Assert.Equal(directory.File("deploy/factory-defaults.txt"), options.FactoryDefaults);
+        Assert.Equal(5683, options.CoapPort);
+        Assert.Equal(0, options.CoapsPort);
+        Assert.Equal("0.0.0.0", options.Bind);
+        Assert.Equal(HalKind.Simulated, options.Hal);
+        Assert.True(options.Mdns);
+        Assert.Equal(LogLevel.Information, options.LogLevel);
+        Assert.Null(options.RebootCommand);
+        Assert.Equal(directory.File("var/usp-agent.sock"), options.AdminSocketPath);
+    }
+
+    [Theory]
+    [InlineData(false, false, false, 5683)]
+    [InlineData(true, false, false, 1001)]
+    [InlineData(true, true, false, 1002)]
+    [InlineData(true, true, true, 1003)]
+    [InlineData(false, true, true, 1003)]
+    [InlineData(false, false, true, 1003)]
+    public void Later_sources_win_defaults_then_file_then_environment_then_command_line(bool file, bool environment, bool commandLine, int expectedPort)
+    {
+        using var directory = new TempDirectory();
+        string config = directory.File("agent.json");
+        File.WriteAllText(config, """{ "Agent": { "CoapPort": 1001, "Hal": "linux" } }""");
+
+        AgentOptions options = AgentComposition.ReadOptions(Launch(
+            directory,
+            file ? config : null,
+            environment ? new() { ["USPAGENT__Agent__CoapPort"] = "1002" } : null,
+            commandLine ? new() { ["Agent:CoapPort"] = "1003" } : null));
+
+        Assert.Equal(expectedPort, options.CoapPort);
+        Assert.Equal(file ? HalKind.Linux : HalKind.Simulated, options.Hal);
+    }
+
+    [Fact]
+    public void USP_ENDPOINT_ID_sets_the_endpoint_id_and_USPAGENT_variables_override_it()
+    {
+        using var directory = new TempDirectory();
+
+        Assert.Equal("os::gw-1", AgentComposition.ReadOptions(Launch(directory, environment: new() { ["USP_ENDPOINT_ID"] = "os::gw-1" })).EndpointId);
+        Assert.Equal("os::gw-2", AgentComposition.ReadOptions(Launch(directory, environment: new()
+        {
+            ["USP_ENDPOINT_ID"] = "os::gw-1",
+            ["USPAGENT__Agent__EndpointId"] = "os::gw-2",
+        })).EndpointId);
+    }
+
+    [Fact]
+    public void A_missing_config_file_given_explicitly_is_an_error_that_names_it()
+    {
+        using var directory = new TempDirectory();
+        string missing = directory.File("nope.json");
+
+        var error = Assert.Throws<AgentConfigurationException>(() => AgentComposition.ReadOptions(Launch(directory, missing)));
+
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_config_file_that_is_not_JSON_is_an_error_that_names_it()
+    {
+        using var directory = new TempDirectory();
+        string broken = directory.File("broken.json");
+        File.WriteAllText(broken, """{ "Agent": { "CoapPort": 5683, """);
+
+        var error = Assert.Throws<AgentConfigurationException>(() => AgentComposition.ReadOptions(Launch(directory, broken)));
+
+        Assert.Contains($"{broken} is not valid JSON", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("CoapPort", "70000", "Agent:CoapPort")]
+    [InlineData("CoapsPort", "-1", "Agent:CoapsPort")]
+    [InlineData("Hal", "gpio", "simulated or linux")]
+    [InlineData("Bind", "localhost", "IPv4 or IPv6")]
+    [InlineData("EndpointId", "no-separator", "authority-scheme::authority-id")]
+    [InlineData("Mdns", "maybe", "true or false")]
+    [InlineData("LogLevel", "loud", "information")]
+    public void An_invalid_value_is_rejected_with_the_key_and_what_is_expected(string key, string value, string expectedInMessage)
+    {
+        using var directory = new TempDirectory();
+
+        var error = Assert.Throws<AgentConfigurationException>(() =>
+            AgentComposition.ReadOptions(Launch(directory, environment: new() { [$"USPAGENT__Agent__{key}"] = value })));
+
+        Assert.Contains(expectedInMessage, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{value}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_installed_configuration_file_is_valid_and_describes_a_gateway()
+    {
+        using var directory = new TempDirectory();
+        string shipped = Path.Combine(RepositoryRoot(), "deploy", "usp-agent.json");
+
+        AgentOptions options = AgentComposition.ReadOptions(Launch(directory, shipped));
+
+        Assert.Equal("/var/lib/usp-agent", options.DataDir);
+        Assert.Equal(HalKind.Linux, options.Hal);
+    }
+
+    internal static string RepositoryRoot()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Usp.Agent.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("the tests run outside the repository");
+    }
+}

@@ -1,0 +1,197 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+using Usp.Agent.Hosting;
+using Usp.Agent.Hosting.Reboot;
+
+namespace Usp.Agent.Tests.Hosting;
+
+public sealed class AgentHostTests
+{
+    private const string NoMtpStatus = "STATUS=Ready: no MTP in this build, no USP Records are served";
+
+    [Fact]
+    public async Task Under_systemd_the_host_reports_starting_ready_and_stopping_in_order()
+    {
+        using var directory = new TempDirectory();
+        using var systemd = new FakeNotifySocket();
+        var output = new StringWriter();
+        using IHost host = AgentComposition.BuildHost(TestAgent.Launch(directory, output, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address }));
+
+        await host.StartAsync();
+        Assert.Equal(["STATUS=Starting", "READY=1", NoMtpStatus], await systemd.ReceiveAsync(3));
+        await host.StopAsync();
+
+        Assert.Equal(["STOPPING=1", "STATUS=Stopping"], await systemd.ReceiveAsync(2));
+    }
+
+    [Fact]
+    public async Task With_WATCHDOG_USEC_the_host_pings_at_half_the_interval()
+    {
+        using var directory = new TempDirectory();
+        using var systemd = new FakeNotifySocket();
+        var time = new ManualTimeProvider();
+        var environment = new Dictionary<string, string>
+        {
+            ["NOTIFY_SOCKET"] = systemd.Address,
+            ["WATCHDOG_USEC"] = "20000000",
+            ["WATCHDOG_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        using IHost host = AgentComposition.BuildHost(
+            TestAgent.Launch(directory, new StringWriter(), environment),
+            services => services.AddSingleton<TimeProvider>(time));
+
+        await host.StartAsync();
+        Assert.Equal(["STATUS=Starting", "READY=1", NoMtpStatus], await systemd.ReceiveAsync(3));
+        await time.FirstTimerCreated;
+        time.Advance(TimeSpan.FromSeconds(9.999));
+        time.Advance(TimeSpan.FromSeconds(0.001));
+        Assert.Equal("WATCHDOG=1", await systemd.ReceiveAsync());
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal("WATCHDOG=1", await systemd.ReceiveAsync());
+        await host.StopAsync();
+
+        Assert.Equal(["STOPPING=1", "STATUS=Stopping"], await systemd.ReceiveAsync(2));
+    }
+
+    [Fact]
+    public async Task Ready_comes_once_every_MTP_listens_and_names_its_URIs()
+    {
+        using var directory = new TempDirectory();
+        using var systemd = new FakeNotifySocket();
+        var output = new StringWriter();
+        using IHost host = AgentComposition.BuildHost(
+            TestAgent.Launch(directory, output, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address }),
+            services =>
+            {
+                services.AddSingleton(new EventLog());
+                services.AddMtpListener<FakeMtpListener>();
+            });
+
+        await host.StartAsync();
+        Assert.Equal("STATUS=Starting", await systemd.ReceiveAsync());
+        Assert.DoesNotContain(TestAgent.Lines(output), line => line.StartsWith("usp-agent ready", StringComparison.Ordinal));
+        host.Services.GetRequiredService<FakeMtpListener>().Listen(new Uri("coap://0.0.0.0:5683/usp/agent"));
+
+        Assert.Equal(["READY=1", "STATUS=Ready: listening on coap://0.0.0.0:5683/usp/agent"], await systemd.ReceiveAsync(2));
+        string[] lines = TestAgent.Lines(output);
+        Assert.Equal(
+            ["listening: coap://0.0.0.0:5683/usp/agent", "query it: usp-agent ctl --agent coap://127.0.0.1:5683/usp/agent get Device.DeviceInfo.", "usp-agent ready"],
+            lines[^3..]);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_listener_that_cannot_listen_stops_the_agent_with_exit_code_1_before_ready()
+    {
+        using var directory = new TempDirectory();
+        using var systemd = new FakeNotifySocket();
+        var output = new StringWriter();
+        using IHost host = AgentComposition.BuildHost(
+            TestAgent.Launch(directory, output, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address }),
+            services =>
+            {
+                services.AddSingleton(new EventLog());
+                services.AddMtpListener<FakeMtpListener>();
+            });
+
+        await host.StartAsync();
+        host.Services.GetRequiredService<FakeMtpListener>().Fail("address in use");
+        await host.WaitForShutdownAsync();
+
+        Assert.Equal(["STATUS=Starting", "STOPPING=1", "STATUS=Stopping"], await systemd.ReceiveAsync(3));
+        Assert.Equal(ExitCodes.Failure, host.Services.GetRequiredService<AgentExitCode>().Value);
+        Assert.DoesNotContain(TestAgent.Lines(output), line => line.StartsWith("usp-agent ready", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_banner_names_the_version_data_directory_endpoint_and_boot_cause()
+    {
+        using var directory = new TempDirectory();
+        var output = new StringWriter();
+        using IHost host = AgentComposition.BuildHost(TestAgent.Launch(
+            directory, output, commandLine: new Dictionary<string, string?> { ["Agent:EndpointId"] = "proto::test-agent" }));
+
+        await host.StartAsync();
+        await host.StopAsync();
+
+        string[] lines = TestAgent.Lines(output);
+        Assert.Equal(AgentVersion.Describe(), lines[0]);
+        Assert.Contains($"data directory: {directory.File("var")}", lines);
+        Assert.Contains("endpoint id: proto::test-agent", lines);
+        Assert.Contains("boot cause: LocalReboot", lines);
+        Assert.True(Directory.Exists(directory.File("var")));
+    }
+
+    [Fact]
+    public async Task Without_a_configured_endpoint_id_the_banner_leaves_it_to_the_data_model()
+    {
+        using var directory = new TempDirectory();
+        var output = new StringWriter();
+        using IHost host = AgentComposition.BuildHost(TestAgent.Launch(directory, output));
+
+        await host.StartAsync();
+        await host.StopAsync();
+
+        Assert.Contains("endpoint id: assigned by the data model", TestAgent.Lines(output));
+    }
+
+    [Fact]
+    public async Task Stopping_flushes_shutdown_participants_after_the_MTPs_have_stopped()
+    {
+        using var directory = new TempDirectory();
+        var log = new EventLog();
+        using IHost host = AgentComposition.BuildHost(
+            TestAgent.Launch(directory, new StringWriter()),
+            services =>
+            {
+                services.AddSingleton(log);
+                services.AddMtpListener<FakeMtpListener>();
+                services.AddSingleton<IShutdownParticipant>(new RecordingParticipant(log));
+            });
+
+        await host.StartAsync();
+        host.Services.GetRequiredService<FakeMtpListener>().Listen();
+        await host.StopAsync();
+
+        Assert.Equal(["listener stopped", "database flushed"], log.Events);
+    }
+
+    [Theory]
+    [InlineData("INVOCATION_ID", "systemd")]
+    [InlineData("JOURNAL_STREAM", "systemd")]
+    [InlineData("HOME", "simple")]
+    public void Logs_use_the_journald_format_only_under_systemd(string variable, string expectedFormatter)
+    {
+        using var directory = new TempDirectory();
+        using IHost host = AgentComposition.BuildHost(TestAgent.Launch(
+            directory, new StringWriter(), new Dictionary<string, string> { [variable] = "8:12345" }));
+
+        ConsoleLoggerOptions console = host.Services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue;
+
+        Assert.Equal(expectedFormatter, console.FormatterName);
+        Assert.Equal(LogLevel.Trace, console.LogToStandardErrorThreshold);
+    }
+
+    [Fact]
+    public void The_host_gives_services_five_seconds_to_stop()
+    {
+        using var directory = new TempDirectory();
+        using IHost host = AgentComposition.BuildHost(TestAgent.Launch(directory, new StringWriter()));
+
+        Assert.Equal(TimeSpan.FromSeconds(5), host.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
+    }
+
+    private sealed class RecordingParticipant(EventLog log) : IShutdownParticipant
+    {
+        public string Name => "database";
+
+        public Task FlushAsync(CancellationToken cancellationToken)
+        {
+            log.Add("database flushed");
+            return Task.CompletedTask;
+        }
+    }
+}
