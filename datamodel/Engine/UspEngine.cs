@@ -5,6 +5,7 @@ using Usp.DataModel.Handlers;
 using Usp.DataModel.Paths;
 using Usp.DataModel.Records;
 using Usp.DataModel.Schema;
+using Usp.DataModel.Security;
 using Usp.DataModel.Store;
 using Usp.Proto;
 
@@ -40,9 +41,10 @@ public sealed class UspEngine : IDisposable
         else
             ResolveEndpointId();
 
-        var dispatcher = new MessageDispatcher(_store, options.AccessPolicy, options.Time, options.Log, options.MaxPathsPerMessage);
+        AccessPolicy = options.AccessPolicy ?? new RoleBasedAccessPolicy(_store);
+        var dispatcher = new MessageDispatcher(_store, AccessPolicy, options.Time, options.Log, options.MaxPathsPerMessage);
         _records = new RecordProcessor(() => _endpointId, dispatcher, new DuplicateMessageFilter(options.Time, options.DuplicateWindow),
-            FindControllerRow, options.Log);
+            FindControllerRow, new ControllerRoleAssigner(_store, options.Log), options.Log);
         options.Log.Info($"USP engine ready: EndpointID {_endpointId}, database {_store.DatabasePath} ({_store.Tree.ObjectCount} objects).");
     }
 
@@ -56,6 +58,8 @@ public sealed class UspEngine : IDisposable
 
     public string EndpointId => _endpointId;
     public DataModelSchema Schema { get; }
+    /// <summary>The controller-trust policy every handler asks (also for Operate and notifications).</summary>
+    public IAccessPolicy AccessPolicy { get; }
     public string DatabasePath => _store.DatabasePath;
     internal DataModelStore Store => _store;
 

@@ -12,7 +12,7 @@ namespace Usp.DataModel.Records;
 /// </summary>
 internal sealed class RecordProcessor(
     Func<string> endpointId, MessageDispatcher dispatcher, DuplicateMessageFilter duplicates,
-    Func<string, DmObject?> findController, IEngineLog log)
+    Func<string, DmObject?> findController, ControllerRoleAssigner roles, IEngineLog log)
 {
     public const string RecordVersion = "1.4";
 
@@ -91,7 +91,13 @@ internal sealed class RecordProcessor(
         if (!duplicates.TryRegister(record.FromId, msg.Header.MsgId))
             return Drop(ErrorCodes.InvalidRecordValue, $"Ignored a duplicate of message {msg.Header.MsgId} from {record.FromId} (R-MSG.4).");
 
-        var controller = new RequestingController(record.FromId, findController(record.FromId));
+        var row = findController(record.FromId);
+        roles.OnContact(row, sender.InheritedRoles);
+        var controller = new RequestingController(record.FromId, row)
+        {
+            OverEncryptedMtp = sender.OverEncryptedMtp,
+            CredentialRoles = sender.InheritedRoles ?? [],
+        };
         var answer = dispatcher.Dispatch(msg, controller);
         return answer is null ? RecordResult.Nothing() : RecordResult.Reply(Wrap(record.FromId, answer));
     }

@@ -46,6 +46,9 @@ internal sealed class TestAgent : IDisposable
         Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Order "1"
         Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Targets "Device."
         Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Param "rw-n"
+        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Obj "rw-n"
+        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.InstantiatedObj "rw-n"
+        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.CommandEvent "r-xn"
         """;
 
     private int _nextMsgId;
