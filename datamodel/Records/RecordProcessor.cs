@@ -42,6 +42,9 @@ internal sealed class RecordProcessor(
         if (sender.AuthenticatedEndpointId is { } authenticated && authenticated != record.FromId)
             return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a Record claiming from_id '{Clip(record.FromId)}' from a peer authenticated as '{authenticated}'.");
 
+        if (!record.MacSignature.IsEmpty)
+            return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a Record from {record.FromId} with a mac_signature: this agent supports neither E2E TLS MACs nor Record signatures, so it cannot verify it (R-E2E.30).");
+
         switch (record.RecordTypeCase)
         {
             case Record.RecordTypeOneofCase.NoSessionContext:

@@ -54,7 +54,8 @@ internal sealed class TestAgent : IDisposable
     private int _nextMsgId;
     private readonly bool _ownsDirectory;
 
-    public TestAgent(string? dataDirectory = null, string? defaults = Defaults, string? endpointId = AgentId, TestLog? log = null)
+    public TestAgent(string? dataDirectory = null, string? defaults = Defaults, string? endpointId = AgentId, TestLog? log = null,
+        IReadOnlyList<Schema.IDataModelArea>? areas = null)
     {
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? NewDirectory();
@@ -71,6 +72,7 @@ internal sealed class TestAgent : IDisposable
             FactoryDefaultsPath = defaultsPath,
             EndpointId = endpointId,
             Log = Log,
+            Areas = areas ?? [],
         });
     }
 
@@ -95,14 +97,14 @@ internal sealed class TestAgent : IDisposable
     }.ToByteArray();
 
     /// <summary>Sends a request and returns the single response Msg, decoded from the Record bytes.</summary>
-    public Msg Send(Request request, Header.Types.MsgType type, string from = ControllerId)
+    public Msg Send(Request request, Header.Types.MsgType type, string from = ControllerId, SenderIdentity? sender = null)
     {
         var msg = new Msg
         {
             Header = new Header { MsgId = "msg-" + Interlocked.Increment(ref _nextMsgId), MsgType = type },
             Body = new Body { Request = request },
         };
-        var result = Engine.HandleRecord(EncodeRecord(msg, from), new SenderIdentity(from));
+        var result = Engine.HandleRecord(EncodeRecord(msg, from), sender ?? new SenderIdentity(from));
         Assert.False(result.Dropped, result.DropReason);
         var bytes = Assert.Single(result.ResponseBytes);
         var record = Record.Parser.ParseFrom(bytes);
@@ -116,11 +118,13 @@ internal sealed class TestAgent : IDisposable
 
     public GetResp Get(params string[] paths) => Get(0, paths);
 
-    public GetResp Get(uint maxDepth, params string[] paths)
+    public GetResp Get(uint maxDepth, params string[] paths) => GetAs(ControllerId, maxDepth, paths);
+
+    public GetResp GetAs(string from, uint maxDepth, params string[] paths)
     {
         var get = new Get { MaxDepth = maxDepth };
         get.ParamPaths.AddRange(paths);
-        var resp = Send(new Request { Get = get }, Header.Types.MsgType.Get);
+        var resp = Send(new Request { Get = get }, Header.Types.MsgType.Get, from);
         Assert.Equal(Header.Types.MsgType.GetResp, resp.Header.MsgType);
         return resp.Body.Response.GetResp;
     }
