@@ -102,8 +102,9 @@ internal sealed class SessionContextHandler(SessionTable sessions, TimeProvider 
         var session = sessions.Find(toId);
         if (session is not null && settings.Expiration > TimeSpan.Zero && time.GetUtcNow() - session.LastActivity > settings.Expiration)
         {
-            sessions.Remove(toId);
-            session = null;
+            // R-E2E.7: an expired session is replaced by a new one on the next interaction.
+            log.Info($"The session context {session.SessionId} with {toId} expired; starting a new one.");
+            session = Start(toId);
         }
         if (session is null && settings.Mode == "Require")
             session = Start(toId);

@@ -55,7 +55,7 @@ internal sealed class TestAgent : IDisposable
     private readonly bool _ownsDirectory;
 
     public TestAgent(string? dataDirectory = null, string? defaults = Defaults, string? endpointId = AgentId, TestLog? log = null,
-        IReadOnlyList<Schema.IDataModelArea>? areas = null)
+        IReadOnlyList<Schema.IDataModelArea>? areas = null, TimeProvider? time = null)
     {
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? NewDirectory();
@@ -73,6 +73,7 @@ internal sealed class TestAgent : IDisposable
             EndpointId = endpointId,
             Log = Log,
             Areas = areas ?? [],
+            Time = time ?? TimeProvider.System,
         });
     }
 
@@ -248,4 +249,14 @@ internal sealed class TestLog : IEngineLog
         lock (_lines)
             _lines.Add(line);
     }
+}
+
+/// <summary>A clock the test moves by hand.</summary>
+internal sealed class ManualTime(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset _now = start;
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
 }
