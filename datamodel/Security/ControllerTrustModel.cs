@@ -17,8 +17,9 @@ internal sealed class ControllerTrustModel
     private readonly Dictionary<string, Role> _roles;
 
     private ControllerTrustModel(Dictionary<string, Role> roles, bool hasRoleRows, IReadOnlyList<string> untrusted,
-        IReadOnlyList<string> secured, bool dependsOnSearches)
+        IReadOnlyList<string> secured, string banned, bool dependsOnSearches)
     {
+        BannedRole = banned;
         _roles = roles;
         HasRoleRows = hasRoleRows;
         UntrustedRoles = untrusted;
@@ -30,6 +31,8 @@ internal sealed class ControllerTrustModel
     public bool HasRoleRows { get; }
     public IReadOnlyList<string> UntrustedRoles { get; }
     public IReadOnlyList<string> SecuredRoles { get; }
+    /// <summary>The Role (path without trailing dot) whose holders get nothing at all; "" when unset.</summary>
+    public string BannedRole { get; }
     /// <summary>True when some Target uses a search expression, whose matches change with any data.</summary>
     public bool DependsOnSearches { get; }
 
@@ -70,7 +73,8 @@ internal sealed class ControllerTrustModel
             roles[path] = new Role(path, row.GetValue("Name") ?? "", permissions);
         }
         return new ControllerTrustModel(roles, rows.Count > 0,
-            SplitList(trust?.GetValue("UntrustedRole")), SplitList(trust?.GetValue("SecuredRoles")), searches);
+            SplitList(trust?.GetValue("UntrustedRole")), SplitList(trust?.GetValue("SecuredRoles")),
+            (trust?.GetValue("BannedRole") ?? "").Trim().TrimEnd('.'), searches);
     }
 
     public static IReadOnlyList<string> SplitList(string? value) =>

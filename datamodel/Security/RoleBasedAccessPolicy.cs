@@ -7,7 +7,7 @@ namespace Usp.DataModel.Security;
 /// Controller's Roles are its <c>AssignedRole</c> and <c>InheritedRole</c> (or, without a Controller
 /// row, the roles its certificate gave it); with none of those it has the <c>UntrustedRole</c>.
 /// Within one Role the covering Permission with the highest Order decides; across Roles the grants
-/// are united. Secured parameter values need a Role listed in <c>SecuredRoles</c> and an encrypted MTP.
+/// are united; a Controller holding the <c>BannedRole</c> gets nothing. Secured parameter values need a Role listed in <c>SecuredRoles</c> and an encrypted MTP.
 /// When the data model defines no Role at all (an OB-USP-Agent factory file, whose roles are built
 /// in), every Controller in <c>Device.LocalAgent.Controller.</c> has full access and others none.
 /// The parsed model is cached and rebuilt after a commit that touches ControllerTrust or Controller.
@@ -67,9 +67,12 @@ public sealed class RoleBasedAccessPolicy : IAccessPolicy
         {
             references = controller.CredentialRoles;
         }
-        var list = references.ToList();
+        var list = references.Select(r => r.Trim().TrimEnd('.')).ToList();
         if (list.Count == 0)
             list.AddRange(model.UntrustedRoles);
+        // TR-181 BannedRole: a banned Controller gets nothing, whatever else it holds.
+        if (model.BannedRole.Length > 0 && list.Contains(model.BannedRole))
+            return [];
         return list.Select(model.FindRole).OfType<Role>().Distinct().ToList();
     }
 

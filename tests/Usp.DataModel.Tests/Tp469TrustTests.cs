@@ -434,6 +434,18 @@ public sealed class Tp469TrustTests : IDisposable
     }
 
     [Fact]
+    public void ControllerHoldingTheBannedRoleGetsNothing()
+    {
+        AddPermission("Device.DeviceInfo.", "r---", "r---", "r---", "r---", 1);
+        Assert.Equal("Model-1", _agent.Value("Device.DeviceInfo.ModelName"));
+
+        _agent.Set(false, (Trust, [("BannedRole", "Device.LocalAgent.ControllerTrust.Role.2", true)]));
+
+        Assert.Equal(ErrorCodes.InvalidPath, PathError(_agent.Get("Device.DeviceInfo.ModelName")));
+        Assert.Equal(ErrorCodes.InvalidPath, PathError(_agent.Get(Trust + "Role.1.Name")));
+    }
+
+    [Fact]
     public void DisablingAPermissionTakesEffectOnTheNextMessage()
     {
         var permission = AddPermission("Device.DeviceInfo.", "r---", "r---", "r---", "r---", 1);
