@@ -17,6 +17,7 @@ public sealed class RoleBasedAccessPolicy : IAccessPolicy
     private readonly DataModelStore _store;
     private ControllerTrustModel? _model;
     private DataModelTree? _builtFor;
+    private readonly Dictionary<string, IReadOnlyList<Role>> _rolesByController = new(StringComparer.Ordinal);
 
     public RoleBasedAccessPolicy(DataModelStore store)
     {
@@ -40,9 +41,10 @@ public sealed class RoleBasedAccessPolicy : IAccessPolicy
             var secured = model.SecuredRoles.Select(r => r.TrimEnd('.')).ToHashSet(StringComparer.Ordinal);
             return roles.Where(r => secured.Contains(r.Path)).Any(r => r.Grants(segments, TargetKind.Parameter).HasFlag(AccessBits.Read));
         }
-        foreach (Permission single in Enum.GetValues<Permission>())
+        for (int bit = 1; bit <= (int)permission; bit <<= 1)
         {
-            if (single == Permission.None || !permission.HasFlag(single))
+            var single = (Permission)bit;
+            if (!permission.HasFlag(single))
                 continue;
             if (PermissionMapping.For(path, segments, single) is not { } need)
                 return false;
@@ -52,10 +54,22 @@ public sealed class RoleBasedAccessPolicy : IAccessPolicy
         return true;
     }
 
-    /// <summary>The enabled Roles that apply to <paramref name="controller"/> for this request.</summary>
-    internal IReadOnlyList<Role> RolesOf(RequestingController controller) => RolesOf(controller, Model());
+    /// <summary>
+    /// The enabled Roles that apply to <paramref name="controller"/>, memoised with the model (a Get of
+    /// a large tree asks once per parameter): Controller-row roles only change with the model.
+    /// </summary>
+    private IReadOnlyList<Role> RolesOf(RequestingController controller, ControllerTrustModel model)
+    {
+        var key = controller.ControllerRow is { } row ? row.Path : "\0" + string.Join(',', controller.CredentialRoles);
+        if (!_rolesByController.TryGetValue(key, out var roles))
+        {
+            roles = ComputeRoles(controller, model);
+            _rolesByController[key] = roles;
+        }
+        return roles;
+    }
 
-    private static List<Role> RolesOf(RequestingController controller, ControllerTrustModel model)
+    private static List<Role> ComputeRoles(RequestingController controller, ControllerTrustModel model)
     {
         IEnumerable<string> references;
         if (controller.ControllerRow is { } row)
@@ -80,6 +94,7 @@ public sealed class RoleBasedAccessPolicy : IAccessPolicy
     {
         if (_model is null || _builtFor != _store.Tree)
         {
+            _rolesByController.Clear();
             _builtFor = _store.Tree;
             _model = ControllerTrustModel.Build(_store.Tree);
         }
