@@ -128,6 +128,7 @@ public sealed class LocalAgentArea(AgentEnvironment env) : IDataModelArea
         builder.Object("Device.LocalAgent.ControllerTrust.")
             .Param("UntrustedRole", ParamType.String, ParamAccess.ReadWrite, "", list: true, reference: ReferenceKind.Strong)
             .Param("BannedRole", ParamType.String, ParamAccess.ReadWrite, "", reference: ReferenceKind.Strong)
+            .Param("SecuredRoles", ParamType.String, ParamAccess.ReadWrite, "", list: true, reference: ReferenceKind.Strong)
             .Param("TOFUAllowed", ParamType.Boolean, ParamAccess.ReadWrite, "false")
             .Param("TOFUInactivityTimer", ParamType.UnsignedInt, ParamAccess.ReadWrite, "0")
             .NumberOfEntries("Role");

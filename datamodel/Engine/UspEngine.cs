@@ -5,6 +5,7 @@ using Usp.DataModel.Handlers;
 using Usp.DataModel.Paths;
 using Usp.DataModel.Records;
 using Usp.DataModel.Schema;
+using Usp.DataModel.Security;
 using Usp.DataModel.Store;
 using Usp.Proto;
 
@@ -29,7 +30,8 @@ public sealed class UspEngine : IDisposable
         _options = options;
         var env = new AgentEnvironment(options.Time, options.SystemStatus ?? new ProcSystemStatus(), options.SoftwareVersion, () => _endpointId);
         var builder = new SchemaBuilder();
-        IDataModelArea[] builtIn = [new RootArea(), new DeviceInfoArea(env), new LocalAgentArea(env), new TimeArea(env)];
+        var sessions = new SessionTable();
+        IDataModelArea[] builtIn = [new RootArea(), new DeviceInfoArea(env), new LocalAgentArea(env), new E2ESessionArea(sessions), new TimeArea(env)];
         foreach (var area in builtIn.Concat(options.Areas))
             area.Register(builder);
         Schema = builder.Build();
@@ -40,9 +42,11 @@ public sealed class UspEngine : IDisposable
         else
             ResolveEndpointId();
 
-        var dispatcher = new MessageDispatcher(_store, options.AccessPolicy, options.Time, options.Log, options.MaxPathsPerMessage);
+        AccessPolicy = options.AccessPolicy ?? new RoleBasedAccessPolicy(_store);
+        var dispatcher = new MessageDispatcher(_store, AccessPolicy, options.Time, options.Log, options.MaxPathsPerMessage);
         _records = new RecordProcessor(() => _endpointId, dispatcher, new DuplicateMessageFilter(options.Time, options.DuplicateWindow),
-            FindControllerRow, options.Log);
+            FindControllerRow, new ControllerRoleAssigner(_store, options.Log),
+            new SessionContextHandler(sessions, options.Time, options.Log, () => _endpointId), options.Log);
         options.Log.Info($"USP engine ready: EndpointID {_endpointId}, database {_store.DatabasePath} ({_store.Tree.ObjectCount} objects).");
     }
 
@@ -56,6 +60,8 @@ public sealed class UspEngine : IDisposable
 
     public string EndpointId => _endpointId;
     public DataModelSchema Schema { get; }
+    /// <summary>The controller-trust policy every handler asks (also for Operate and notifications).</summary>
+    public IAccessPolicy AccessPolicy { get; }
     public string DatabasePath => _store.DatabasePath;
     internal DataModelStore Store => _store;
 
@@ -81,6 +87,16 @@ public sealed class UspEngine : IDisposable
     {
         lock (_gate)
             return _records.Process(record, sender);
+    }
+
+    /// <summary>
+    /// Wraps an agent-originated Msg (a Notify) for a Controller: inside its E2E session context when
+    /// it has one (possibly several segment Records), else one no_session_context Record.
+    /// </summary>
+    public IReadOnlyList<Record> WrapForController(string controllerEndpointId, Msg msg)
+    {
+        lock (_gate)
+            return _records.WrapOutgoing(controllerEndpointId, msg);
     }
 
     /// <summary>Reads one parameter by path (for the local CLI and the host); null when it does not resolve to exactly one value.</summary>

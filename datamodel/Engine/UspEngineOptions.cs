@@ -20,7 +20,11 @@ public sealed class UspEngineOptions
     public string SoftwareVersion { get; init; } = "0.1.0";
     /// <summary>Extra data model areas (HAL providers, sensors…).</summary>
     public IReadOnlyList<IDataModelArea> Areas { get; init; } = [];
-    public IAccessPolicy AccessPolicy { get; init; } = new FullAccessPolicy();
+    /// <summary>
+    /// Controller trust. Null (the default): <see cref="RoleBasedAccessPolicy"/>, computed from
+    /// Device.LocalAgent.ControllerTrust. and the Controller table.
+    /// </summary>
+    public IAccessPolicy? AccessPolicy { get; init; }
     public IEngineLog Log { get; init; } = new NullEngineLog();
     public TimeProvider Time { get; init; } = TimeProvider.System;
     public ISystemStatus? SystemStatus { get; init; }

@@ -21,7 +21,7 @@ internal sealed class AddHandler
         foreach (var create in add.CreateObjs)
         {
             int savepoint = ctx.Tx.Savepoint();
-            var results = Create(create, ctx, out var failure);
+            var results = Create(create, ctx, add.AllowPartial, out var failure);
             if (failure is { } f)
             {
                 ctx.Tx.RollbackTo(savepoint);
@@ -42,7 +42,7 @@ internal sealed class AddHandler
 
     private sealed record CreateFailure(uint Code, string Message, List<Error.Types.ParamError> ParamErrors);
 
-    private static List<CreatedObjectResult> Create(Add.Types.CreateObject create, RequestContext ctx, out CreateFailure? failure)
+    private static List<CreatedObjectResult> Create(Add.Types.CreateObject create, RequestContext ctx, bool allowPartial, out CreateFailure? failure)
     {
         failure = null;
         var path = create.ObjPath;
@@ -86,10 +86,25 @@ internal sealed class AddHandler
 
         foreach (var table in r.Tables)
         {
-            var created = CreateRow(create, table, ctx, out failure);
-            if (failure is not null)
+            int savepoint = ctx.Tx.Savepoint();
+            var created = CreateRow(create, table, ctx, out var rowFailure);
+            if (rowFailure is null)
+            {
+                results.Add(created!);
+                continue;
+            }
+            if (!allowPartial || !r.IsSearch)
+            {
+                failure = rowFailure;
                 return results;
-            results.Add(created!);
+            }
+            // A search path with allow_partial: each matched table gets its own result (TP-469 2.23).
+            ctx.Tx.RollbackTo(savepoint);
+            results.Add(new CreatedObjectResult
+            {
+                RequestedPath = create.ObjPath,
+                OperStatus = new OperationStatus { OperFailure = new OperationFailure { ErrCode = rowFailure.Code, ErrMsg = rowFailure.Message } },
+            });
         }
         return results;
     }
@@ -100,7 +115,7 @@ internal sealed class AddHandler
         var schema = table.Schema;
         if (!ctx.Can(table.Path, Permission.Add))
         {
-            failure = PathFailure(create.ObjPath, ErrorCodes.PermissionDenied, $"This Controller may not add rows to {table.Path}.");
+            failure = PathFailure(table.Path, ErrorCodes.PermissionDenied, $"This Controller may not add rows to {table.Path}.");
             return null;
         }
         if (schema.MaxEntries is { } max && table.Count >= max)
@@ -123,8 +138,8 @@ internal sealed class AddHandler
             if (setting.Required || schema.IsKeyParam(setting.Param))
             {
                 failure = new CreateFailure(f.Value.Code,
-                    $"{create.ObjPath} was not created: {f.Value.Message}",
-                    [UspErrors.Param(create.ObjPath + f.Value.Param, f.Value.Code, f.Value.Message)]);
+                    $"{table.Path} was not created: {f.Value.Message}",
+                    [UspErrors.Param(table.Path + f.Value.Param, f.Value.Code, f.Value.Message)]);
                 return null;
             }
             success.ParamErrs.Add(new ParameterError { Param = f.Value.Param, ErrCode = f.Value.Code, ErrMsg = f.Value.Message });

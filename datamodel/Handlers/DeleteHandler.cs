@@ -52,7 +52,8 @@ internal sealed class DeleteHandler
                 }
                 ctx.Tx.DeleteRow(row);
                 deleted.Add(row.Path);
-                success.AffectedPaths.Add(row.Path);
+                if (ctx.Can(row.Path, Permission.ReadInstances))
+                    success.AffectedPaths.Add(row.Path); // R-DEL.2
             }
             result.OperStatus.OperSuccess = success;
             resp.DeletedObjResults.Add(result);

@@ -37,7 +37,7 @@ internal sealed class GetHandler
                     if (!ctx.Can(obj.Path + param.Name, Permission.Read))
                         continue;
                     var resolved = new GetResp.Types.ResolvedPathResult { ResolvedPath = obj.Path };
-                    resolved.ResultParams[param.Name] = obj.GetValue(param);
+                    resolved.ResultParams[param.Name] = ReadValue(obj, param, ctx);
                     result.ResolvedPathResults.Add(resolved);
                 }
                 if (result.ResolvedPathResults.Count == 0 && !r.IsSearch)
@@ -49,6 +49,10 @@ internal sealed class GetHandler
                     return Fail(result, ErrorCodes.InvalidPath, $"{path} does not exist: no such object instance.");
                 foreach (var target in r.TargetObjects)
                     AddTree(result, target, 1, maxDepth, ctx);
+                // R-GET.1: an object the Controller may not read is treated as not present.
+                if (result.ResolvedPathResults.Count == 0 && !r.IsSearch && !r.EndsAtTable
+                    && r.Objects.All(o => !ctx.Can(o.Path, Permission.Read)))
+                    return Fail(result, ErrorCodes.InvalidPath, $"{path} does not exist: no such object instance.");
                 return result;
 
             default:
@@ -59,23 +63,29 @@ internal sealed class GetHandler
     /// <summary>Adds the object and its sub-objects down to <paramref name="maxDepth"/> (1 = the object only).</summary>
     private static void AddTree(GetResp.Types.RequestedPathResult result, DmObject obj, int depth, int maxDepth, RequestContext ctx)
     {
-        if (!ctx.Can(obj.Path, Permission.Read))
-            return;
-        if (obj.Schema.Params.Count > 0)
+        // An unreadable object hides its own parameters only: a Permission with a higher Order may
+        // still open an object below it.
+        if (obj.Schema.Params.Count > 0 && ctx.Can(obj.Path, Permission.Read))
         {
             var resolved = new GetResp.Types.ResolvedPathResult { ResolvedPath = obj.Path };
             foreach (var p in obj.Schema.Params)
             {
                 if (ctx.Can(obj.Path + p.Name, Permission.Read))
-                    resolved.ResultParams[p.Name] = obj.GetValue(p);
+                    resolved.ResultParams[p.Name] = ReadValue(obj, p, ctx);
             }
-            result.ResolvedPathResults.Add(resolved);
+            // TP-469 2.21: an instance whose parameters are all unreadable is not reported at all.
+            if (resolved.ResultParams.Count > 0)
+                result.ResolvedPathResults.Add(resolved);
         }
         if (depth >= maxDepth)
             return;
         foreach (var sub in obj.SubObjects())
             AddTree(result, sub, depth + 1, maxDepth, ctx);
     }
+
+    /// <summary>A secured parameter reads as "" unless the Controller holds a SecuredRole (TR-369 "SecuredRoles").</summary>
+    private static string ReadValue(DmObject obj, Schema.ParamSchema param, RequestContext ctx) =>
+        param.IsSecured && !ctx.Can(obj.Path + param.Name, Permission.ReadSecured) ? "" : obj.GetValue(param);
 
     private static GetResp.Types.RequestedPathResult Fail(GetResp.Types.RequestedPathResult r, uint code, string message)
     {

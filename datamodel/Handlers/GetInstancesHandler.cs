@@ -48,7 +48,7 @@ internal sealed class GetInstancesHandler
         }
         foreach (var row in rows)
         {
-            if (!ctx.Can(row.Path, Permission.Read))
+            if (!ctx.Can(row.Path, Permission.ReadInstances))
                 continue;
             var instance = new CurrInstance { InstantiatedObjPath = row.Path };
             foreach (var (name, value) in row.UniqueKeyValues())

@@ -38,9 +38,10 @@ internal sealed class GetSupportedDmHandler
         var parentPath = normalized[..(dot + 1)];
         var leaf = normalized[(dot + 1)..];
         var parent = schema.FindObject(parentPath);
-        if (parent is not null)
+        // R-GSP.0: an element the Controller may not read is treated as not supported.
+        if (parent is not null && ctx.Can(parent.Path + leaf, Permission.Read))
         {
-            var single = Describe(parent);
+            var single = Describe(parent, ctx);
             if (parent.FindCommand(leaf) is { } command)
             {
                 single.SupportedCommands.Add(Describe(command));
@@ -55,7 +56,7 @@ internal sealed class GetSupportedDmHandler
             }
             if (parent.FindParam(leaf) is { } param)
             {
-                single.SupportedParams.Add(Describe(param));
+                single.SupportedParams.Add(Describe(param, parent, ctx));
                 result.SupportedObjs.Add(single);
                 return result;
             }
@@ -75,32 +76,32 @@ internal sealed class GetSupportedDmHandler
     {
         if (!ctx.Can(obj.Path, Permission.Read))
             return;
-        result.SupportedObjs.Add(Describe(obj, request, ctx));
+        result.SupportedObjs.Add(Describe(obj, ctx, request));
         foreach (var child in obj.Children)
         {
             if (!request.FirstLevelOnly)
                 AddObjects(result, child, request, ctx);
             else if (ctx.Can(child.Path, Permission.Read))
-                result.SupportedObjs.Add(Describe(child));
+                result.SupportedObjs.Add(Describe(child, ctx));
         }
     }
 
-    private static SupportedObjectResult Describe(ObjectSchema obj, GetSupportedDM? request = null, RequestContext? ctx = null)
+    private static SupportedObjectResult Describe(ObjectSchema obj, RequestContext ctx, GetSupportedDM? request = null)
     {
         var r = new SupportedObjectResult
         {
             SupportedObjPath = obj.Path,
             IsMultiInstance = obj.IsMultiInstance,
-            Access = obj.IsMultiInstance && obj.Access == ObjectAccess.ReadWrite ? ObjAccessType.ObjAddDelete : ObjAccessType.ObjReadOnly,
+            Access = ObjectAccessFor(obj, ctx),
         };
         if (request is null)
             return r;
         if (request.ReturnParams)
-            r.SupportedParams.AddRange(obj.Params.Where(p => ctx?.Can(obj.Path + p.Name, Permission.Read) != false).Select(Describe));
+            r.SupportedParams.AddRange(obj.Params.Where(p => ctx.Can(obj.Path + p.Name, Permission.Read)).Select(p => Describe(p, obj, ctx)));
         if (request.ReturnCommands)
-            r.SupportedCommands.AddRange(obj.Commands.Select(Describe));
+            r.SupportedCommands.AddRange(obj.Commands.Where(c => ctx.Can(obj.Path + c.Name, Permission.Read)).Select(Describe));
         if (request.ReturnEvents)
-            r.SupportedEvents.AddRange(obj.Events.Select(Describe));
+            r.SupportedEvents.AddRange(obj.Events.Where(e => ctx.Can(obj.Path + e.Name, Permission.Read)).Select(Describe));
         if (request.ReturnUniqueKeySets)
         {
             foreach (var key in obj.UniqueKeys)
@@ -113,11 +114,29 @@ internal sealed class GetSupportedDmHandler
         return r;
     }
 
-    private static SupportedParamResult Describe(ParamSchema p) => new()
+    /// <summary>The access this Controller has: the schema's, reduced by its Obj/InstantiatedObj write permissions.</summary>
+    private static ObjAccessType ObjectAccessFor(ObjectSchema obj, RequestContext ctx)
+    {
+        if (!obj.IsMultiInstance || obj.Access != ObjectAccess.ReadWrite)
+            return ObjAccessType.ObjReadOnly;
+        bool add = ctx.Can(obj.Path[..^"{i}.".Length], Permission.Add);
+        bool delete = ctx.Can(obj.Path, Permission.Delete);
+        return (add, delete) switch
+        {
+            (true, true) => ObjAccessType.ObjAddDelete,
+            (true, false) => ObjAccessType.ObjAddOnly,
+            (false, true) => ObjAccessType.ObjDeleteOnly,
+            _ => ObjAccessType.ObjReadOnly,
+        };
+    }
+
+    private static SupportedParamResult Describe(ParamSchema p, ObjectSchema owner, RequestContext ctx) => new()
     {
         ParamName = p.Name,
-        // writeOnceReadOnly is reported as read-write (TR-369 "writeOnceReadOnly Parameter Access").
-        Access = p.Access == ParamAccess.ReadOnly ? ParamAccessType.ParamReadOnly : ParamAccessType.ParamReadWrite,
+        // writeOnceReadOnly is reported as read-write (TR-369 "writeOnceReadOnly Parameter Access");
+        // a parameter this Controller may not write is reported read-only to it.
+        Access = p.Access == ParamAccess.ReadOnly || !ctx.Can(owner.Path + p.Name, Permission.Write)
+            ? ParamAccessType.ParamReadOnly : ParamAccessType.ParamReadWrite,
         ValueType = p.Type switch
         {
             ParamType.Base64 => ParamValueType.ParamBase64,

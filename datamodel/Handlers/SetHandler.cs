@@ -1,4 +1,5 @@
 using Usp.DataModel.Paths;
+using Usp.DataModel.Security;
 using Usp.DataModel.Store;
 using Usp.Proto;
 using static Usp.Proto.SetResp.Types;
@@ -74,9 +75,9 @@ internal sealed class SetHandler
                     paramErrs.Add(new ParameterError { Param = f.Param, ErrCode = f.Code, ErrMsg = f.Message });
                     requiredFailed |= setting.Required;
                 }
-                else
+                else if (ctx.Can(obj.Path + setting.Param, Permission.Read))
                 {
-                    updated[setting.Param] = canonical;
+                    updated[setting.Param] = canonical; // R-SET.3: only what the Controller may read
                 }
             }
             if (!requiredFailed && UniqueKeys.FindConflict(obj) is { } key)

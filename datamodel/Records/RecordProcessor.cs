@@ -7,12 +7,13 @@ using Usp.Proto;
 namespace Usp.DataModel.Records;
 
 /// <summary>
-/// Checks an incoming USP Record (version, to_id, from_id, record type, payload security),
-/// unwraps its Msg, dispatches it and wraps the answer in a Record addressed back to the sender.
+/// Checks an incoming USP Record (version, to_id, from_id, mac_signature, record type, payload
+/// security), unwraps its Msg (directly, or through the Controller's session context), dispatches it
+/// and wraps the answer in a Record addressed back to the sender.
 /// </summary>
 internal sealed class RecordProcessor(
     Func<string> endpointId, MessageDispatcher dispatcher, DuplicateMessageFilter duplicates,
-    Func<string, DmObject?> findController, IEngineLog log)
+    Func<string, DmObject?> findController, ControllerRoleAssigner roles, SessionContextHandler sessions, IEngineLog log)
 {
     public const string RecordVersion = "1.4";
 
@@ -41,16 +42,20 @@ internal sealed class RecordProcessor(
             return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a Record whose from_id is this agent's own EndpointID; endpoints sharing an ID must not talk (R-ARC.2).");
         if (sender.AuthenticatedEndpointId is { } authenticated && authenticated != record.FromId)
             return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a Record claiming from_id '{Clip(record.FromId)}' from a peer authenticated as '{authenticated}'.");
+        if (!record.MacSignature.IsEmpty)
+            return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a Record from {record.FromId} with a mac_signature: this agent supports neither E2E TLS MACs nor Record signatures, so it cannot verify it (R-E2E.30).");
 
         switch (record.RecordTypeCase)
         {
             case Record.RecordTypeOneofCase.NoSessionContext:
-                break;
+                return ProcessWithoutSession(record, sender);
             case Record.RecordTypeOneofCase.SessionContext:
-                log.Info($"{record.FromId} asked for an E2E session context, which this agent does not support; sent a Disconnect (7106).");
-                return RecordResult.Reply(Disconnect(record.FromId, ErrorCodes.SessionContextNotAllowed,
-                    "This agent does not support USP session contexts; use no_session_context Records."));
+                if (!IsSupportedVersion(record.Version))
+                    return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a session context Record from {record.FromId} with version '{Clip(record.Version)}'; this agent speaks USP {GetSupportedProtocolHandler.Versions}.");
+                var row = findController(record.FromId);
+                return sessions.Handle(record, SessionSettings.For(row), payload => ProcessSessionPayload(record.FromId, payload, sender));
             case Record.RecordTypeOneofCase.Disconnect:
+                sessions.Forget(record.FromId);
                 log.Info($"{record.FromId} disconnected: {record.Disconnect.ReasonCode} {record.Disconnect.Reason}");
                 return RecordResult.Nothing();
             case Record.RecordTypeOneofCase.None:
@@ -59,9 +64,16 @@ internal sealed class RecordProcessor(
                 log.Info($"{record.FromId} sent a {record.RecordTypeCase} Record; it concerns the MTP, not the engine.");
                 return RecordResult.Nothing();
         }
+    }
 
+    /// <summary>Wraps an agent-originated Msg (e.g. a Notify) for a Controller: in its session context if it has one.</summary>
+    public IReadOnlyList<Record> WrapOutgoing(string toId, Msg msg) =>
+        sessions.WrapOutgoing(toId, msg, SessionSettings.For(findController(toId))) ?? [Wrap(toId, msg)];
+
+    private RecordResult ProcessWithoutSession(Record record, SenderIdentity sender)
+    {
         if (record.PayloadSecurity != Record.Types.PayloadSecurity.Plaintext)
-            return Drop(ErrorCodes.SecureSessionNotSupported, $"Dropped a Record from {record.FromId}: payload_security {record.PayloadSecurity} needs a session context, which this agent does not support.");
+            return Drop(ErrorCodes.SecureSessionNotSupported, $"Dropped a Record from {record.FromId}: payload_security {record.PayloadSecurity} needs a session context (R-E2E.41), and this agent does not support E2E TLS.");
         var payload = record.NoSessionContext.Payload;
         if (payload.IsEmpty)
             return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a no_session_context Record from {record.FromId} with an empty payload.");
@@ -91,9 +103,40 @@ internal sealed class RecordProcessor(
         if (!duplicates.TryRegister(record.FromId, msg.Header.MsgId))
             return Drop(ErrorCodes.InvalidRecordValue, $"Ignored a duplicate of message {msg.Header.MsgId} from {record.FromId} (R-MSG.4).");
 
-        var controller = new RequestingController(record.FromId, findController(record.FromId));
-        var answer = dispatcher.Dispatch(msg, controller);
+        var answer = Dispatch(record.FromId, msg, sender);
         return answer is null ? RecordResult.Nothing() : RecordResult.Reply(Wrap(record.FromId, answer));
+    }
+
+    /// <summary>
+    /// One complete payload of a session context. Duplicates are already caught by sequence_id, and
+    /// a Controller may resend a message after a session restart, so msg_ids are not filtered here.
+    /// </summary>
+    private PayloadOutcome ProcessSessionPayload(string fromId, ByteString payload, SenderIdentity sender)
+    {
+        Msg msg;
+        try
+        {
+            msg = Msg.Parser.ParseFrom(payload);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            return new PayloadOutcome(null, $"its payload is not a USP Msg ({ex.Message})");
+        }
+        if (msg.Header is null || msg.Header.MsgId.Length == 0)
+            return new PayloadOutcome(null, "its Msg has no msg_id");
+        return new PayloadOutcome(Dispatch(fromId, msg, sender), null);
+    }
+
+    private Msg? Dispatch(string fromId, Msg msg, SenderIdentity sender)
+    {
+        var row = findController(fromId);
+        roles.OnContact(row, sender.InheritedRoles);
+        var controller = new RequestingController(fromId, row)
+        {
+            OverEncryptedMtp = sender.OverEncryptedMtp,
+            CredentialRoles = sender.InheritedRoles ?? [],
+        };
+        return dispatcher.Dispatch(msg, controller);
     }
 
     private static bool IsSupportedVersion(string version)
@@ -109,14 +152,6 @@ internal sealed class RecordProcessor(
         FromId = endpointId(),
         PayloadSecurity = Record.Types.PayloadSecurity.Plaintext,
         NoSessionContext = new NoSessionContextRecord { Payload = msg.ToByteString() },
-    };
-
-    private Record Disconnect(string toId, uint code, string reason) => new()
-    {
-        Version = RecordVersion,
-        ToId = toId,
-        FromId = endpointId(),
-        Disconnect = new DisconnectRecord { ReasonCode = code, Reason = reason },
     };
 
     private static Msg ErrorMsg(string msgId, uint code, string message) => new()

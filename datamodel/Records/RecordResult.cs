@@ -25,6 +25,7 @@ public sealed class RecordResult
     public IEnumerable<byte[]> ResponseBytes => Responses.Select(r => r.ToByteArray());
 
     internal static RecordResult Reply(Record record) => new([record], 0, null);
+    internal static RecordResult Replies(IReadOnlyList<Record> records) => new(records, 0, null);
     internal static RecordResult Nothing() => new([], 0, null);
     internal static RecordResult Drop(uint code, string reason) => new([], code, reason);
 }

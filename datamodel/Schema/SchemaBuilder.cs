@@ -93,7 +93,7 @@ public sealed class ObjectBuilder
     public ObjectBuilder Param(string name, ParamType type, ParamAccess access = ParamAccess.ReadOnly,
         string? defaultValue = null, decimal? min = null, decimal? max = null, int? minLength = null, int? maxLength = null,
         string[]? enumeration = null, Regex[]? patterns = null, bool list = false, int? maxItems = null, ReferenceKind reference = ReferenceKind.None,
-        ParamValueGetter? getter = null, ValueChangeSupport valueChange = ValueChangeSupport.Allowed)
+        ParamValueGetter? getter = null, ValueChangeSupport valueChange = ValueChangeSupport.Allowed, bool secured = false)
     {
         var p = new ParamSchema(name, type, access)
         {
@@ -102,6 +102,7 @@ public sealed class ObjectBuilder
             Reference = reference,
             Getter = getter,
             ValueChange = valueChange,
+            IsSecured = secured,
             Constraints = new ValueConstraints
             {
                 MinInclusive = min,

@@ -13,12 +13,26 @@ public enum Permission
     Delete = 8,
     Execute = 16,
     Subscribe = 32,
+    /// <summary>List a table row and its keys (GetInstances; InstantiatedObj 'r').</summary>
+    ReadInstances = 64,
+    /// <summary>See the real value of a secured parameter (otherwise it reads as an empty string).</summary>
+    ReadSecured = 128,
 }
 
 /// <summary>The Controller a request comes from, as the engine knows it.</summary>
 /// <param name="EndpointId">The Record's from_id (checked against the MTP's authenticated identity).</param>
 /// <param name="ControllerRow">Its <c>Device.LocalAgent.Controller.{i}.</c> row, when there is one.</param>
-public sealed record RequestingController(string EndpointId, DmObject? ControllerRow);
+public sealed record RequestingController(string EndpointId, DmObject? ControllerRow)
+{
+    /// <summary>The Record came over an encrypted MTP (DTLS/TLS): only then do SecuredRoles apply.</summary>
+    public bool OverEncryptedMtp { get; init; }
+
+    /// <summary>
+    /// Roles (Role instance paths) the MTP derived from the Controller's certificate
+    /// (ControllerTrust.Credential.{i}.Role); used directly for Controllers without a Controller row.
+    /// </summary>
+    public IReadOnlyList<string> CredentialRoles { get; init; } = [];
+}
 
 /// <summary>
 /// The seam for controller trust: every handler asks it before reading, writing, adding,

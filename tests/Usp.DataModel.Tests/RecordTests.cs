@@ -141,8 +141,9 @@ public sealed class RecordTests : IDisposable
     }
 
     [Fact]
-    public void SessionContextRecordGetsDisconnect7106()
+    public void SessionContextRecordGetsDisconnect7106WhenTheControllersSessionModeForbidsIt()
     {
+        _agent.Set(false, ("Device.LocalAgent.Controller.1.E2ESession.", [("SessionMode", "Forbid", true)]));
         var record = new Record
         {
             Version = "1.4", ToId = TestAgent.AgentId, FromId = TestAgent.ControllerId,

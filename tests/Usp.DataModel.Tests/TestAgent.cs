@@ -46,12 +46,16 @@ internal sealed class TestAgent : IDisposable
         Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Order "1"
         Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Targets "Device."
         Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Param "rw-n"
+        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Obj "rw-n"
+        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.InstantiatedObj "rw-n"
+        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.CommandEvent "r-xn"
         """;
 
     private int _nextMsgId;
     private readonly bool _ownsDirectory;
 
-    public TestAgent(string? dataDirectory = null, string? defaults = Defaults, string? endpointId = AgentId, TestLog? log = null)
+    public TestAgent(string? dataDirectory = null, string? defaults = Defaults, string? endpointId = AgentId, TestLog? log = null,
+        IReadOnlyList<Schema.IDataModelArea>? areas = null, TimeProvider? time = null)
     {
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? NewDirectory();
@@ -68,6 +72,8 @@ internal sealed class TestAgent : IDisposable
             FactoryDefaultsPath = defaultsPath,
             EndpointId = endpointId,
             Log = Log,
+            Areas = areas ?? [],
+            Time = time ?? TimeProvider.System,
         });
     }
 
@@ -92,14 +98,14 @@ internal sealed class TestAgent : IDisposable
     }.ToByteArray();
 
     /// <summary>Sends a request and returns the single response Msg, decoded from the Record bytes.</summary>
-    public Msg Send(Request request, Header.Types.MsgType type, string from = ControllerId)
+    public Msg Send(Request request, Header.Types.MsgType type, string from = ControllerId, SenderIdentity? sender = null)
     {
         var msg = new Msg
         {
             Header = new Header { MsgId = "msg-" + Interlocked.Increment(ref _nextMsgId), MsgType = type },
             Body = new Body { Request = request },
         };
-        var result = Engine.HandleRecord(EncodeRecord(msg, from), new SenderIdentity(from));
+        var result = Engine.HandleRecord(EncodeRecord(msg, from), sender ?? new SenderIdentity(from));
         Assert.False(result.Dropped, result.DropReason);
         var bytes = Assert.Single(result.ResponseBytes);
         var record = Record.Parser.ParseFrom(bytes);
@@ -113,11 +119,13 @@ internal sealed class TestAgent : IDisposable
 
     public GetResp Get(params string[] paths) => Get(0, paths);
 
-    public GetResp Get(uint maxDepth, params string[] paths)
+    public GetResp Get(uint maxDepth, params string[] paths) => GetAs(ControllerId, maxDepth, paths);
+
+    public GetResp GetAs(string from, uint maxDepth, params string[] paths)
     {
         var get = new Get { MaxDepth = maxDepth };
         get.ParamPaths.AddRange(paths);
-        var resp = Send(new Request { Get = get }, Header.Types.MsgType.Get);
+        var resp = Send(new Request { Get = get }, Header.Types.MsgType.Get, from);
         Assert.Equal(Header.Types.MsgType.GetResp, resp.Header.MsgType);
         return resp.Body.Response.GetResp;
     }
@@ -241,4 +249,14 @@ internal sealed class TestLog : IEngineLog
         lock (_lines)
             _lines.Add(line);
     }
+}
+
+/// <summary>A clock the test moves by hand.</summary>
+internal sealed class ManualTime(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset _now = start;
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
 }

@@ -177,7 +177,7 @@ public sealed class Tp469DiscoveryTests : IDisposable
         var controller = results[0];
         Assert.Equal("Device.LocalAgent.Controller.{i}.", controller.SupportedObjs[0].SupportedObjPath);
         Assert.Equal(2, controller.SupportedObjs[0].UniqueKeySets.Count);
-        Assert.Equal(["Device.LocalAgent.Controller.{i}.MTP.{i}.", "Device.LocalAgent.Controller.{i}.BootParameter.{i}."],
+        Assert.Equal(["Device.LocalAgent.Controller.{i}.MTP.{i}.", "Device.LocalAgent.Controller.{i}.BootParameter.{i}.", "Device.LocalAgent.Controller.{i}.E2ESession."],
             controller.SupportedObjs.Skip(1).Select(o => o.SupportedObjPath));
         Assert.All(controller.SupportedObjs.Skip(1), o => Assert.Empty(o.SupportedParams));
         Assert.Equal("Device.LocalAgent.Subscription.{i}.", Assert.Single(results[1].SupportedObjs).SupportedObjPath);

@@ -1,0 +1,104 @@
+namespace Usp.DataModel.Security;
+
+/// <summary>
+/// One entry of a Permission's <c>Targets</c>: a path that covers itself and everything below it.
+/// Instance segments may be numbers, <c>*</c> or <c>{i}</c>; a search-expression segment
+/// (<c>[Enable==true]</c>) is matched against the instance numbers it resolved to when the
+/// trust model was built.
+/// </summary>
+internal sealed class PermissionTarget
+{
+    private readonly string[] _segments;
+    private readonly HashSet<string>?[] _expressionMatches;
+
+    private PermissionTarget(string[] segments, HashSet<string>?[] expressionMatches)
+    {
+        _segments = segments;
+        _expressionMatches = expressionMatches;
+    }
+
+    public bool HasSearchExpression => _expressionMatches.Any(m => m is not null);
+
+    /// <param name="target">The Targets entry (trailing '.' optional).</param>
+    /// <param name="resolveExpression">For a segment like <c>[Enable==true]</c>: the instance numbers the
+    /// path up to and including it resolves to, or null when it does not resolve.</param>
+    public static PermissionTarget? Parse(string target, Func<string, IReadOnlyCollection<string>?> resolveExpression)
+    {
+        var text = target.Trim();
+        if (text.Length == 0)
+            return null;
+        var segments = PathSegments.Split(text.TrimEnd('.'));
+        if (segments.Length == 0 || segments.Any(s => s.Length == 0))
+            return null;
+        var matches = new HashSet<string>?[segments.Length];
+        for (int i = 0; i < segments.Length; i++)
+        {
+            if (!segments[i].StartsWith('['))
+                continue;
+            var prefix = string.Join('.', segments.Take(i + 1)) + ".";
+            if (resolveExpression(prefix) is not { } numbers)
+                return null;
+            matches[i] = new HashSet<string>(numbers, StringComparer.Ordinal);
+        }
+        return new PermissionTarget(segments, matches);
+    }
+
+    /// <summary>True when <paramref name="path"/> is this target or lies below it.</summary>
+    public bool Covers(IReadOnlyList<string> path)
+    {
+        if (path.Count < _segments.Length)
+            return false;
+        for (int i = 0; i < _segments.Length; i++)
+        {
+            var mine = _segments[i];
+            var theirs = path[i];
+            if (_expressionMatches[i] is { } numbers)
+            {
+                if (!numbers.Contains(theirs))
+                    return false;
+            }
+            else if (mine is "*" or "{i}")
+            {
+                if (!PathSegments.IsInstance(theirs))
+                    return false;
+            }
+            else if (!string.Equals(mine, theirs, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public override string ToString() => string.Join('.', _segments);
+}
+
+/// <summary>Splitting paths into dot-separated segments, keeping search expressions whole.</summary>
+internal static class PathSegments
+{
+    public static string[] Split(string path)
+    {
+        var parts = new List<string>();
+        int depth = 0, start = 0;
+        bool quoted = false;
+        for (int i = 0; i < path.Length; i++)
+        {
+            char c = path[i];
+            if (quoted) { quoted = c != '"'; continue; }
+            if (c == '"' && depth > 0) quoted = true;
+            else if (c == '[') depth++;
+            else if (c == ']') depth--;
+            else if (c == '.' && depth == 0)
+            {
+                parts.Add(path[start..i]);
+                start = i + 1;
+            }
+        }
+        if (start < path.Length)
+            parts.Add(path[start..]);
+        return [.. parts];
+    }
+
+    public static bool IsInstance(string segment) =>
+        segment is "{i}" or "*" || (segment.Length > 0 && segment.All(char.IsAsciiDigit));
+}

@@ -1,0 +1,148 @@
+using Usp.DataModel.Store;
+
+namespace Usp.DataModel.Security;
+
+/// <summary>
+/// Controller trust from the data model (TR-181 <c>Device.LocalAgent.ControllerTrust.</c>): a
+/// Controller's Roles are its <c>AssignedRole</c> and <c>InheritedRole</c> (or, without a Controller
+/// row, the roles its certificate gave it); with none of those it has the <c>UntrustedRole</c>.
+/// Within one Role the covering Permission with the highest Order decides; across Roles the grants
+/// are united; a Controller holding the <c>BannedRole</c> gets nothing. Secured parameter values need a Role listed in <c>SecuredRoles</c> and an encrypted MTP.
+/// When the data model defines no Role at all (an OB-USP-Agent factory file, whose roles are built
+/// in), every Controller in <c>Device.LocalAgent.Controller.</c> has full access and others none.
+/// The parsed model is cached and rebuilt after a commit that touches ControllerTrust or Controller.
+/// </summary>
+public sealed class RoleBasedAccessPolicy : IAccessPolicy
+{
+    private readonly DataModelStore _store;
+    private ControllerTrustModel? _model;
+    private DataModelTree? _builtFor;
+    private readonly Dictionary<string, IReadOnlyList<Role>> _rolesByController = new(StringComparer.Ordinal);
+
+    public RoleBasedAccessPolicy(DataModelStore store)
+    {
+        _store = store;
+        store.ChangesCommitted += OnChangesCommitted;
+    }
+
+    public bool IsAllowed(RequestingController controller, string path, Permission permission)
+    {
+        var model = Model();
+        if (!model.HasRoleRows)
+            return controller.ControllerRow is not null && (permission != Permission.ReadSecured || controller.OverEncryptedMtp);
+        if (permission == Permission.None)
+            return true;
+        var segments = PathSegments.Split(path.TrimEnd('.'));
+        var roles = RolesOf(controller, model);
+        if (permission == Permission.ReadSecured)
+        {
+            if (!controller.OverEncryptedMtp)
+                return false;
+            var secured = model.SecuredRoles.Select(r => r.TrimEnd('.')).ToHashSet(StringComparer.Ordinal);
+            return roles.Where(r => secured.Contains(r.Path)).Any(r => r.Grants(segments, TargetKind.Parameter).HasFlag(AccessBits.Read));
+        }
+        for (int bit = 1; bit <= (int)permission; bit <<= 1)
+        {
+            var single = (Permission)bit;
+            if (!permission.HasFlag(single))
+                continue;
+            if (PermissionMapping.For(path, segments, single) is not { } need)
+                return false;
+            if (!roles.Any(r => r.Grants(segments, need.Kind).HasFlag(need.Bit)))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The enabled Roles that apply to <paramref name="controller"/>, memoised with the model (a Get of
+    /// a large tree asks once per parameter): Controller-row roles only change with the model.
+    /// </summary>
+    private IReadOnlyList<Role> RolesOf(RequestingController controller, ControllerTrustModel model)
+    {
+        var key = controller.ControllerRow is { } row ? row.Path : "\0" + string.Join(',', controller.CredentialRoles);
+        if (!_rolesByController.TryGetValue(key, out var roles))
+        {
+            roles = ComputeRoles(controller, model);
+            _rolesByController[key] = roles;
+        }
+        return roles;
+    }
+
+    private static List<Role> ComputeRoles(RequestingController controller, ControllerTrustModel model)
+    {
+        IEnumerable<string> references;
+        if (controller.ControllerRow is { } row)
+        {
+            references = ControllerTrustModel.SplitList(row.GetValue("AssignedRole"))
+                .Concat(ControllerTrustModel.SplitList(row.GetValue("InheritedRole")));
+        }
+        else
+        {
+            references = controller.CredentialRoles;
+        }
+        var list = references.Select(r => r.Trim().TrimEnd('.')).ToList();
+        if (list.Count == 0)
+            list.AddRange(model.UntrustedRoles);
+        // TR-181 BannedRole: a banned Controller gets nothing, whatever else it holds.
+        if (model.BannedRole.Length > 0 && list.Contains(model.BannedRole))
+            return [];
+        return list.Select(model.FindRole).OfType<Role>().Distinct().ToList();
+    }
+
+    private ControllerTrustModel Model()
+    {
+        if (_model is null || _builtFor != _store.Tree)
+        {
+            _rolesByController.Clear();
+            _builtFor = _store.Tree;
+            _model = ControllerTrustModel.Build(_store.Tree);
+        }
+        return _model;
+    }
+
+    private void OnChangesCommitted(object? sender, ChangesCommittedEventArgs e)
+    {
+        if (_model is { DependsOnSearches: true } || e.Changes.Any(ControllerTrustModel.Affects))
+            _model = null;
+    }
+}
+
+/// <summary>Which permission string and letter a request needs on a path (TR-181 Permission.{i}).</summary>
+internal static class PermissionMapping
+{
+    public static (TargetKind Kind, AccessBits Bit)? For(string path, IReadOnlyList<string> segments, Permission permission)
+    {
+        if (permission == Permission.Execute)
+            return (TargetKind.CommandEvent, AccessBits.Execute);
+        if (path.EndsWith("()", StringComparison.Ordinal) || path.EndsWith('!'))
+        {
+            return permission switch
+            {
+                Permission.Read => (TargetKind.CommandEvent, AccessBits.Read),
+                Permission.Subscribe => (TargetKind.CommandEvent, AccessBits.Notify),
+                _ => null,
+            };
+        }
+        if (path.EndsWith('.'))
+        {
+            bool isInstance = segments.Count > 0 && PathSegments.IsInstance(segments[^1]);
+            return permission switch
+            {
+                Permission.Read => (TargetKind.Object, AccessBits.Read),
+                Permission.Add or Permission.Write => (TargetKind.Object, AccessBits.Write),
+                Permission.Delete => (TargetKind.InstantiatedObject, AccessBits.Write),
+                Permission.ReadInstances => (TargetKind.InstantiatedObject, AccessBits.Read),
+                Permission.Subscribe => isInstance ? (TargetKind.InstantiatedObject, AccessBits.Notify) : (TargetKind.Object, AccessBits.Notify),
+                _ => null,
+            };
+        }
+        return permission switch
+        {
+            Permission.Read => (TargetKind.Parameter, AccessBits.Read),
+            Permission.Write => (TargetKind.Parameter, AccessBits.Write),
+            Permission.Subscribe => (TargetKind.Parameter, AccessBits.Notify),
+            _ => null,
+        };
+    }
+}
