@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using Usp.DataModel.Areas;
 using Usp.DataModel.Defaults;
 using Usp.DataModel.Handlers;
+using Usp.DataModel.Notifications;
+using Usp.DataModel.Operate;
 using Usp.DataModel.Paths;
 using Usp.DataModel.Records;
 using Usp.DataModel.Schema;
@@ -29,7 +31,8 @@ public sealed class UspEngine : IDisposable
         _options = options;
         var env = new AgentEnvironment(options.Time, options.SystemStatus ?? new ProcSystemStatus(), options.SoftwareVersion, () => _endpointId);
         var builder = new SchemaBuilder();
-        IDataModelArea[] builtIn = [new RootArea(), new DeviceInfoArea(env), new LocalAgentArea(env), new TimeArea(env)];
+        var commands = new AgentCommandServices { Restart = options.DeviceRestart, SelfTests = options.SelfTestParticipants };
+        IDataModelArea[] builtIn = [new RootArea(), new DeviceInfoArea(env), new LocalAgentArea(env), new TimeArea(env), new OperateArea(commands)];
         foreach (var area in builtIn.Concat(options.Areas))
             area.Register(builder);
         Schema = builder.Build();
@@ -40,7 +43,25 @@ public sealed class UspEngine : IDisposable
         else
             ResolveEndpointId();
 
-        var dispatcher = new MessageDispatcher(_store, options.AccessPolicy, options.Time, options.Log, options.MaxPathsPerMessage);
+        Notifications = new NotificationService(_store, _gate, options, () => _endpointId);
+        Notifications.Boot = new BootNotifier(Notifications, options.SoftwareVersion);
+        var runner = new OperationRunner(Notifications, _gate, options.Time, options.Log);
+        Notifications.OperationsIdle = runner.WhenIdleAsync;
+        commands.Store = _store;
+        commands.Notifications = Notifications;
+        commands.Runner = runner;
+        commands.FactoryReset = FactoryReset;
+        _store.ChangesCommitted += (_, e) =>
+        {
+            Notifications.Changes.OnChangesCommitted(e);
+            runner.OnRowsCreated(e.Changes.OfType<ObjectCreated>().Select(c => c.Path));
+        };
+
+        var dispatcher = new MessageDispatcher(_store, options.AccessPolicy, options.Time, options.Log, options.MaxPathsPerMessage)
+        {
+            Operate = new OperateHandler(runner, Notifications.AfterResponse),
+            ResponseReceived = Notifications.OnResponse,
+        };
         _records = new RecordProcessor(() => _endpointId, dispatcher, new DuplicateMessageFilter(options.Time, options.DuplicateWindow),
             FindControllerRow, options.Log);
         options.Log.Info($"USP engine ready: EndpointID {_endpointId}, database {_store.DatabasePath} ({_store.Tree.ObjectCount} objects).");
@@ -56,6 +77,8 @@ public sealed class UspEngine : IDisposable
 
     public string EndpointId => _endpointId;
     public DataModelSchema Schema { get; }
+    /// <summary>Outbound notifications: the host calls <c>RunAsync</c> (which also sends Boot!) for the agent's lifetime.</summary>
+    public NotificationService Notifications { get; }
     public string DatabasePath => _store.DatabasePath;
     internal DataModelStore Store => _store;
 
@@ -165,7 +188,10 @@ public sealed class UspEngine : IDisposable
         lock (_gate)
         {
             _options.Log.Warning("Factory reset: the data model is being rebuilt from the factory defaults.");
+            BootNotifier.Record(_store, BootCause.LocalFactoryReset, "", overwrite: false);
+            Notifications.DiscardPending();
             _store.Wipe();
+            Notifications.Poller.Invalidate();
             ApplyFactoryDefaults("factory reset");
         }
     }

@@ -42,6 +42,8 @@ public sealed class ParamSchema
     /// <summary>True when the value is a path to another object (used by reference following).</summary>
     public bool IsReference => Reference != ReferenceKind.None;
     public ValueChangeSupport ValueChange { get; internal set; } = ValueChangeSupport.Allowed;
+    /// <summary>True when a computed value's provider reports changes itself instead of being polled.</summary>
+    public bool SignalsValueChange { get; internal set; }
     public ObjectSchema Owner { get; internal set; } = null!;
 
     public bool IsComputed => Getter is not null;
