@@ -3,7 +3,7 @@ using Usp.DataModel.Areas;
 using Usp.DataModel.Defaults;
 using Usp.DataModel.Handlers;
 using Usp.DataModel.Notifications;
-using Usp.DataModel.Operate;
+using Usp.DataModel.Operations;
 using Usp.DataModel.Paths;
 using Usp.DataModel.Records;
 using Usp.DataModel.Schema;

@@ -19,7 +19,7 @@ internal sealed class MessageDispatcher(DataModelStore store, IAccessPolicy acce
     private readonly GetSupportedProtocolHandler _getSupportedProtocol = new();
 
     /// <summary>Runs Operate requests (absent: Operate is answered with 7001).</summary>
-    public Operate.OperateHandler? Operate { get; init; }
+    public Operations.OperateHandler? Operate { get; init; }
     /// <summary>Receives Response and Error Msgs from Controllers (e.g. NotifyResp), which get no answer.</summary>
     public Action<string, Msg>? ResponseReceived { get; init; }
 

@@ -96,4 +96,4 @@ internal sealed class NotifyMessages(Func<string> agentEndpointId)
 /// <summary>An asynchronous command that finished, for OperationComplete notifications.</summary>
 /// <param name="ObjPath">The object the command ran on, e.g. <c>Device.</c>.</param>
 /// <param name="CommandName">e.g. <c>ScheduleTimer()</c>.</param>
-internal sealed record OperationCompletion(string ObjPath, string CommandName, string CommandKey, string Originator, Operate.CommandOutcome Outcome);
+internal sealed record OperationCompletion(string ObjPath, string CommandName, string CommandKey, string Originator, Operations.CommandOutcome Outcome);

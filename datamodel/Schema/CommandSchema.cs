@@ -13,9 +13,9 @@ public sealed class CommandSchema(string name, bool isAsync, IReadOnlyList<Argum
     public IReadOnlyList<ArgumentSchema> OutputArgs { get; } = outputs;
     public ObjectSchema Owner { get; internal set; } = null!;
     /// <summary>Runs the command when <see cref="IsAsync"/> is false.</summary>
-    public Operate.SyncCommandHandler? SyncHandler { get; internal set; }
+    public Operations.SyncCommandHandler? SyncHandler { get; internal set; }
     /// <summary>Runs the command when <see cref="IsAsync"/> is true.</summary>
-    public Operate.AsyncCommandHandler? AsyncHandler { get; internal set; }
+    public Operations.AsyncCommandHandler? AsyncHandler { get; internal set; }
 }
 
 /// <summary>A data model event such as <c>Boot!</c>.</summary>

@@ -136,7 +136,7 @@ public sealed class ObjectBuilder
     }
 
     /// <summary>Attaches the code that runs a synchronous command registered on this object.</summary>
-    public ObjectBuilder Handle(string commandName, Operate.SyncCommandHandler handler)
+    public ObjectBuilder Handle(string commandName, Operations.SyncCommandHandler handler)
     {
         var command = RegisteredCommand(commandName);
         if (command.IsAsync)
@@ -146,7 +146,7 @@ public sealed class ObjectBuilder
     }
 
     /// <summary>Attaches the code that runs an asynchronous command registered on this object.</summary>
-    public ObjectBuilder Handle(string commandName, Operate.AsyncCommandHandler handler)
+    public ObjectBuilder Handle(string commandName, Operations.AsyncCommandHandler handler)
     {
         var command = RegisteredCommand(commandName);
         if (!command.IsAsync)

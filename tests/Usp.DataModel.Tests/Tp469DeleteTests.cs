@@ -198,10 +198,19 @@ public sealed class StrongReferenceTests : IDisposable
     [Fact]
     public void DeletingAReferencedObjectClearsStrongReferences()
     {
+        _agent.Delete(false, "Device.LocalAgent.ControllerTrust.Role.1.");
+
+        Assert.Equal("", _agent.Value("Device.LocalAgent.Controller.1.AssignedRole"));
+    }
+
+    [Fact]
+    public void DeletingARecipientControllerDeletesItsSubscriptions()
+    {
         var sub = _agent.AddSubscription("orphan");
 
-        _agent.Delete(false, "Device.LocalAgent.Controller.1.", "Device.LocalAgent.ControllerTrust.Role.1.");
+        _agent.Delete(false, "Device.LocalAgent.Controller.1.");
 
-        Assert.Equal("", _agent.Value(sub + "Recipient"));
+        var result = Assert.Single(_agent.Get("Device.LocalAgent.Subscription.").ReqPathResults);
+        Assert.DoesNotContain(result.ResolvedPathResults, r => r.ResolvedPath == sub);
     }
 }

@@ -1,4 +1,4 @@
-namespace Usp.DataModel.Operate;
+namespace Usp.DataModel.Operations;
 
 /// <summary>How a command ended: its output arguments, or a USP error code and message.</summary>
 public sealed class CommandOutcome

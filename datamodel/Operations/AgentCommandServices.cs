@@ -1,7 +1,7 @@
 using Usp.DataModel.Notifications;
 using Usp.DataModel.Store;
 
-namespace Usp.DataModel.Operate;
+namespace Usp.DataModel.Operations;
 
 /// <summary>
 /// What the built-in commands need from the engine. The schema is built before the store opens,

@@ -1,6 +1,6 @@
 using Usp.DataModel.Schema;
 
-namespace Usp.DataModel.Operate;
+namespace Usp.DataModel.Operations;
 
 /// <summary>
 /// The commands the agent itself implements and what they need in the data model: the Request

@@ -7,7 +7,7 @@ using Usp.Proto;
 using static Usp.Proto.OperateResp.Types;
 using static Usp.Proto.OperateResp.Types.OperationResult.Types;
 
-namespace Usp.DataModel.Operate;
+namespace Usp.DataModel.Operations;
 
 /// <summary>
 /// Operate: runs the command on every object the path matches. Synchronous commands answer in

@@ -1,7 +1,7 @@
 using Usp.DataModel.Paths;
 using Usp.DataModel.Store;
 
-namespace Usp.DataModel.Operate;
+namespace Usp.DataModel.Operations;
 
 /// <summary>
 /// Runs a synchronous command inside the Operate message's transaction, under the engine lock:

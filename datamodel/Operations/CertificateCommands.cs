@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Usp.DataModel.Schema;
 using Usp.DataModel.Store;
 
-namespace Usp.DataModel.Operate;
+namespace Usp.DataModel.Operations;
 
 /// <summary><c>Device.LocalAgent.AddCertificate()</c> (TP-469 9.2) and <c>Certificate.{i}.Delete()</c>.</summary>
 internal static class CertificateCommands

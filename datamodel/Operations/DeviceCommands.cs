@@ -1,7 +1,7 @@
 using System.Globalization;
 using Usp.DataModel.Notifications;
 
-namespace Usp.DataModel.Operate;
+namespace Usp.DataModel.Operations;
 
 /// <summary><c>Device.Reboot()</c>, <c>FactoryReset()</c>, <c>ScheduleTimer()</c> and <c>SelfTestDiagnostics()</c>.</summary>
 internal sealed class DeviceCommands(AgentCommandServices services)

@@ -1,4 +1,4 @@
-namespace Usp.DataModel.Operate;
+namespace Usp.DataModel.Operations;
 
 public enum RestartReason
 {

@@ -1,4 +1,4 @@
-namespace Usp.DataModel.Operate;
+namespace Usp.DataModel.Operations;
 
 /// <summary><c>Device.LocalAgent.Request.{i}.Cancel()</c>.</summary>
 internal static class RequestCommands

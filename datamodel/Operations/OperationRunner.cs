@@ -2,7 +2,7 @@ using Usp.DataModel.Notifications;
 using Usp.DataModel.Schema;
 using Usp.DataModel.Store;
 
-namespace Usp.DataModel.Operate;
+namespace Usp.DataModel.Operations;
 
 /// <summary>
 /// Runs asynchronous commands, each tracked by a <c>Device.LocalAgent.Request.{i}.</c> row

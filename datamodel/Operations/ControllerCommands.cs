@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Usp.DataModel.Operate;
+namespace Usp.DataModel.Operations;
 
 /// <summary><c>Device.LocalAgent.Controller.{i}.SendOnBoardRequest()</c> and the (deprecated) <c>ScheduleTimer()</c> with its <c>Timer!</c>.</summary>
 internal sealed class ControllerCommands(AgentCommandServices services)
