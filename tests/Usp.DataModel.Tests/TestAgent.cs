@@ -51,7 +51,8 @@ internal sealed class TestAgent : IDisposable
     private int _nextMsgId;
     private readonly bool _ownsDirectory;
 
-    public TestAgent(string? dataDirectory = null, string? defaults = Defaults, string? endpointId = AgentId, TestLog? log = null)
+    public TestAgent(string? dataDirectory = null, string? defaults = Defaults, string? endpointId = AgentId, TestLog? log = null,
+        AgentHooks? hooks = null)
     {
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? NewDirectory();
@@ -68,6 +69,11 @@ internal sealed class TestAgent : IDisposable
             FactoryDefaultsPath = defaultsPath,
             EndpointId = endpointId,
             Log = Log,
+            Time = hooks?.Time ?? TimeProvider.System,
+            OutboundSender = hooks?.Sender,
+            DeviceRestart = hooks?.Restart,
+            SelfTestParticipants = hooks?.SelfTests ?? [],
+            Areas = hooks?.Areas ?? [],
         });
     }
 
