@@ -145,7 +145,8 @@ internal sealed class ChangeNotifier(NotificationService service)
     {
         foreach (var (s, controller) in SubscriptionRow.Active(service.Tree, notifType).ToList())
         {
-            if (!s.References.Any(r => ReferenceMatcher.CoversRow(service.Tree, r, rowPath)))
+            // A subscription does not report its own creation.
+            if (s.Path == rowPath || !s.References.Any(r => ReferenceMatcher.CoversRow(service.Tree, r, rowPath)))
                 continue;
             if (s.Notifies)
                 service.Enqueue(s, controller, build(s));
