@@ -96,12 +96,13 @@ public sealed class NotificationService
 
     /// <summary>
     /// One pass of the loop: fires due command timers, polls live values, sends Periodic!,
-    /// expires subscriptions, then sends every due notification and runs after-response actions.
+    /// expires subscriptions, runs the actions queued to follow a response (restart, cancel), then
+    /// sends every due notification.
     /// </summary>
     public async Task PumpAsync(CancellationToken cancellationToken = default)
     {
         var now = Now;
-        _timers.FireDue(now);
+        FireTimersInline(now);
         lock (_engineGate)
         {
             Changes.ExpireSubscriptions(now);
@@ -109,8 +110,26 @@ public sealed class NotificationService
             Periodic.SendDue(now);
             OnBoarding.SendDue(now);
         }
-        await SendDueAsync(now, cancellationToken).ConfigureAwait(false);
         await RunAfterResponseActionsAsync(cancellationToken).ConfigureAwait(false);
+        await SendDueAsync(now, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Fires due command timers with no SynchronizationContext, so the commands' continuations
+    /// (and their OperationComplete) run inline on this pass instead of being posted elsewhere.
+    /// </summary>
+    private void FireTimersInline(DateTimeOffset now)
+    {
+        var saved = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            _timers.FireDue(now);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(saved);
+        }
     }
 
     /// <summary>
@@ -318,6 +337,21 @@ public sealed class NotificationService
             uint.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : fallback;
     }
 
+    /// <summary>Starts an action with no SynchronizationContext (see <see cref="FireTimersInline"/>).</summary>
+    private static ValueTask StartInline(Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken)
+    {
+        var saved = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            return action(cancellationToken);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(saved);
+        }
+    }
+
     private async Task RunAfterResponseActionsAsync(CancellationToken cancellationToken)
     {
         List<Func<CancellationToken, ValueTask>> actions;
@@ -330,7 +364,7 @@ public sealed class NotificationService
         {
             try
             {
-                await action(cancellationToken).ConfigureAwait(false);
+                await StartInline(action, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
             {
