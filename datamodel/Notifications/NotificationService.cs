@@ -21,6 +21,8 @@ public sealed class NotificationService
     private readonly Outbox _outbox = new();
     private readonly CommandTimers _timers = new();
     private readonly SemaphoreSlim _wake = new(0);
+    // One pass at a time: a pass owns the outbox entries' attempt counters.
+    private readonly SemaphoreSlim _pumpGate = new(1, 1);
     private readonly Random _random = new();
     private readonly Lock _afterGate = new();
     private readonly List<Func<CancellationToken, ValueTask>> _afterResponse = [];
@@ -101,17 +103,25 @@ public sealed class NotificationService
     /// </summary>
     public async Task PumpAsync(CancellationToken cancellationToken = default)
     {
-        var now = Now;
-        FireTimersInline(now);
-        lock (_engineGate)
+        await _pumpGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            Changes.ExpireSubscriptions(now);
-            Poller.PollIfDue(now);
-            Periodic.SendDue(now);
-            OnBoarding.SendDue(now);
+            var now = Now;
+            FireTimersInline(now);
+            lock (_engineGate)
+            {
+                Changes.ExpireSubscriptions(now);
+                Poller.PollIfDue(now);
+                Periodic.SendDue(now);
+                OnBoarding.SendDue(now);
+            }
+            await RunAfterResponseActionsAsync(cancellationToken).ConfigureAwait(false);
+            await SendDueAsync(now, cancellationToken).ConfigureAwait(false);
         }
-        await RunAfterResponseActionsAsync(cancellationToken).ConfigureAwait(false);
-        await SendDueAsync(now, cancellationToken).ConfigureAwait(false);
+        finally
+        {
+            _pumpGate.Release();
+        }
     }
 
     /// <summary>
@@ -158,7 +168,13 @@ public sealed class NotificationService
     internal DateTimeOffset NextDue()
     {
         var next = Now + _pollInterval;
-        foreach (var candidate in new[] { _outbox.NextDue(), _timers.NextDue(), Periodic.NextDue(), OnBoarding.NextDue() })
+        DateTimeOffset? periodic, onBoarding;
+        lock (_engineGate)
+        {
+            periodic = Periodic.NextDue();
+            onBoarding = OnBoarding.NextDue();
+        }
+        foreach (var candidate in new[] { _outbox.NextDue(), _timers.NextDue(), periodic, onBoarding })
         {
             if (candidate is { } c && c < next)
                 next = c;

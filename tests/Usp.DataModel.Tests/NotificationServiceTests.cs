@@ -161,3 +161,41 @@ public sealed class NotificationServiceTests : IDisposable
         Assert.Equal(now, PeriodicSchedule.NextAtOrAfter(now, TimeSpan.FromSeconds(60), now));
     }
 }
+
+public sealed class NotificationLoopTests
+{
+    private sealed class SignallingSender : IOutboundRecordSender
+    {
+        public TaskCompletionSource<Usp.Proto.Msg> FirstBoot { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask<DeliveryResult> SendAsync(string controllerEndpointId, ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
+        {
+            var msg = Usp.Proto.Msg.Parser.ParseFrom(Usp.Proto.Record.Parser.ParseFrom(record.Span).NoSessionContext.Payload);
+            if (msg.Body.Request.Notify.Event?.EventName == "Boot!")
+                FirstBoot.TrySetResult(msg);
+            return ValueTask.FromResult(DeliveryResult.Delivered);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsyncSendsBootAndStopsWhenCancelled()
+    {
+        var sender = new SignallingSender();
+        var dir = TestAgent.NewDirectory();
+        using (var first = new TestAgent(dir))
+            first.Add(false, ("Device.LocalAgent.Subscription.",
+                [("Enable", "true", true), ("ID", "boot", true), ("NotifType", "Event", true), ("ReferenceList", "Device.Boot!", true), ("Persistent", "true", true)]));
+        using var agent = new TestAgent(dir, hooks: new AgentHooks(Sender: sender));
+        using var stop = new CancellationTokenSource();
+
+        var loop = agent.Engine.Notifications.RunAsync(stop.Token);
+        var boot = await sender.FirstBoot.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        await stop.CancelAsync();
+        await loop;
+
+        Assert.Equal("boot", boot.Body.Request.Notify.SubscriptionId);
+        Assert.Equal("LocalReboot", boot.Body.Request.Notify.Event.Params["Cause"]);
+        Assert.True(loop.IsCompletedSuccessfully);
+        Directory.Delete(dir, recursive: true);
+    }
+}
