@@ -106,7 +106,7 @@ public sealed class LocalAgentArea(AgentEnvironment env) : IDataModelArea
             .Param("ID", ParamType.String, ParamAccess.ReadWrite, "", maxLength: 64)
             .Param("CreationDate", ParamType.DateTime, ParamAccess.ReadOnly)
             .Param("NotifType", ParamType.String, ParamAccess.ReadWrite, "",
-                enumeration: ["ValueChange", "ObjectCreation", "ObjectDeletion", "OperationComplete", "Event"])
+                enumeration: ["ValueChange", "ObjectCreation", "ObjectDeletion", "OperationComplete", "Event", "OnBoardRequest"])
             .Param("ReferenceList", ParamType.String, ParamAccess.ReadWrite, "", list: true)
             .Param("Persistent", ParamType.Boolean, ParamAccess.ReadWrite, "false")
             .Param("TimeToLive", ParamType.UnsignedInt, ParamAccess.ReadWrite, "0")

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using Usp.DataModel.Areas;
 using Usp.DataModel.Defaults;
 using Usp.DataModel.Handlers;
+using Usp.DataModel.Notifications;
+using Usp.DataModel.Operations;
 using Usp.DataModel.Paths;
 using Usp.DataModel.Records;
 using Usp.DataModel.Schema;
@@ -31,7 +33,8 @@ public sealed class UspEngine : IDisposable
         var env = new AgentEnvironment(options.Time, options.SystemStatus ?? new ProcSystemStatus(), options.SoftwareVersion, () => _endpointId);
         var builder = new SchemaBuilder();
         var sessions = new SessionTable();
-        IDataModelArea[] builtIn = [new RootArea(), new DeviceInfoArea(env), new LocalAgentArea(env), new E2ESessionArea(sessions), new TimeArea(env)];
+        var commands = new AgentCommandServices { Restart = options.DeviceRestart, SelfTests = options.SelfTestParticipants };
+        IDataModelArea[] builtIn = [new RootArea(), new DeviceInfoArea(env), new LocalAgentArea(env), new E2ESessionArea(sessions), new TimeArea(env), new OperateArea(commands)];
         foreach (var area in builtIn.Concat(options.Areas))
             area.Register(builder);
         Schema = builder.Build();
@@ -43,7 +46,25 @@ public sealed class UspEngine : IDisposable
             ResolveEndpointId();
 
         AccessPolicy = options.AccessPolicy ?? new RoleBasedAccessPolicy(_store);
-        var dispatcher = new MessageDispatcher(_store, AccessPolicy, options.Time, options.Log, options.MaxPathsPerMessage);
+        Notifications = new NotificationService(_store, _gate, options, () => _endpointId);
+        Notifications.Boot = new BootNotifier(Notifications, options.SoftwareVersion);
+        var runner = new OperationRunner(Notifications, _gate, options.Time, options.Log);
+        Notifications.OperationsIdle = runner.WhenIdleAsync;
+        commands.Store = _store;
+        commands.Notifications = Notifications;
+        commands.Runner = runner;
+        commands.FactoryReset = FactoryReset;
+        _store.ChangesCommitted += (_, e) =>
+        {
+            Notifications.Changes.OnChangesCommitted(e);
+            runner.OnRowsCreated(e.Changes.OfType<ObjectCreated>().Select(c => c.Path));
+        };
+
+        var dispatcher = new MessageDispatcher(_store, AccessPolicy, options.Time, options.Log, options.MaxPathsPerMessage)
+        {
+            Operate = new OperateHandler(runner, Notifications.AfterResponse),
+            ResponseReceived = Notifications.OnResponse,
+        };
         _records = new RecordProcessor(() => _endpointId, dispatcher, new DuplicateMessageFilter(options.Time, options.DuplicateWindow),
             FindControllerRow, new ControllerRoleAssigner(_store, options.Log),
             new SessionContextHandler(sessions, options.Time, options.Log, () => _endpointId), options.Log);
@@ -62,6 +83,8 @@ public sealed class UspEngine : IDisposable
     public DataModelSchema Schema { get; }
     /// <summary>The controller-trust policy every handler asks (also for Operate and notifications).</summary>
     public IAccessPolicy AccessPolicy { get; }
+    /// <summary>Outbound notifications: the host calls <c>RunAsync</c> (which also sends Boot!) for the agent's lifetime.</summary>
+    public NotificationService Notifications { get; }
     public string DatabasePath => _store.DatabasePath;
     internal DataModelStore Store => _store;
 
@@ -181,7 +204,10 @@ public sealed class UspEngine : IDisposable
         lock (_gate)
         {
             _options.Log.Warning("Factory reset: the data model is being rebuilt from the factory defaults.");
+            BootNotifier.Record(_store, BootCause.LocalFactoryReset, "", overwrite: false);
+            Notifications.DiscardPending();
             _store.Wipe();
+            Notifications.Poller.Invalidate();
             ApplyFactoryDefaults("factory reset");
         }
     }

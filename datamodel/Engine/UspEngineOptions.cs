@@ -30,6 +30,14 @@ public sealed class UspEngineOptions
     public ISystemStatus? SystemStatus { get; init; }
     /// <summary>Upper bound on paths and settings in one request (larger ones get error 7005).</summary>
     public int MaxPathsPerMessage { get; init; } = 1024;
+    /// <summary>Delivers the Records the engine originates (notifications); null: they are only queued.</summary>
+    public Notifications.IOutboundRecordSender? OutboundSender { get; init; }
+    /// <summary>Restarts the device after Device.Reboot()/FactoryReset(); null: those commands fail.</summary>
+    public Operations.IDeviceRestart? DeviceRestart { get; init; }
+    /// <summary>Checked by Device.SelfTestDiagnostics() besides the database.</summary>
+    public IReadOnlyList<Operations.ISelfTestParticipant> SelfTestParticipants { get; init; } = [];
+    /// <summary>How often computed parameters under a ValueChange subscription are read (stored ones notify on commit).</summary>
+    public TimeSpan ValueChangePollInterval { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>How long a (from_id, msg_id) pair is remembered to ignore duplicates.</summary>
     public TimeSpan DuplicateWindow { get; init; } = TimeSpan.FromMinutes(2);
 }

@@ -18,9 +18,19 @@ internal sealed class MessageDispatcher(DataModelStore store, IAccessPolicy acce
     private readonly GetSupportedDmHandler _getSupportedDm = new();
     private readonly GetSupportedProtocolHandler _getSupportedProtocol = new();
 
+    /// <summary>Runs Operate requests (absent: Operate is answered with 7001).</summary>
+    public Operations.OperateHandler? Operate { get; init; }
+    /// <summary>Receives Response and Error Msgs from Controllers (e.g. NotifyResp), which get no answer.</summary>
+    public Action<string, Msg>? ResponseReceived { get; init; }
+
     public Msg? Dispatch(Msg msg, RequestingController controller)
     {
         var header = msg.Header;
+        if (msg.Body?.MsgBodyCase is Body.MsgBodyOneofCase.Response or Body.MsgBodyOneofCase.Error && ResponseReceived is { } onResponse)
+        {
+            onResponse(controller.EndpointId, msg);
+            return null;
+        }
         if (msg.Body?.MsgBodyCase != Body.MsgBodyOneofCase.Request)
         {
             log.Info($"{controller.EndpointId} sent a {msg.Body?.MsgBodyCase.ToString() ?? "body-less"} message {header.MsgId} ({header.MsgType}); nothing to answer.");
@@ -28,6 +38,10 @@ internal sealed class MessageDispatcher(DataModelStore store, IAccessPolicy acce
         }
         var request = msg.Body.Request;
         var body = DispatchRequest(header, request, controller);
+        // R-OPR.4: send_resp false means no OperateResp (failures are still reported).
+        if (request.ReqTypeCase == Request.ReqTypeOneofCase.Operate && !request.Operate.SendResp && body.MsgBodyCase == Body.MsgBodyOneofCase.Response
+            && body.Response.OperateResp.OperationResults.All(r => r.OperationRespCase != OperateResp.Types.OperationResult.OperationRespOneofCase.CmdFailure))
+            return null;
         return new Msg
         {
             Header = new Header { MsgId = header.MsgId, MsgType = body.MsgBodyCase == Body.MsgBodyOneofCase.Error ? Header.Types.MsgType.Error : ResponseType(header.MsgType) },
@@ -98,6 +112,8 @@ internal sealed class MessageDispatcher(DataModelStore store, IAccessPolicy acce
                 return InTransaction(controller, ctx => _add.Handle(request.Add, ctx));
             case Request.ReqTypeOneofCase.Delete:
                 return InTransaction(controller, ctx => _delete.Handle(request.Delete, ctx));
+            case Request.ReqTypeOneofCase.Operate when Operate is { } operate:
+                return InTransaction(controller, ctx => operate.Handle(request.Operate, ctx));
             default:
                 return UspErrors.Body(ErrorCodes.MessageNotSupported, $"This agent does not handle {request.ReqTypeCase} requests.");
         }

@@ -1,7 +1,7 @@
 namespace Usp.DataModel.Schema;
 
 /// <summary>A command argument: name plus type (arguments are validated like parameters).</summary>
-public sealed record ArgumentSchema(string Name, ParamType Type, bool Mandatory = false);
+public sealed record ArgumentSchema(string Name, ParamType Type, bool Mandatory = false, string? Default = null);
 
 /// <summary>A data model command such as <c>Reboot()</c>.</summary>
 public sealed class CommandSchema(string name, bool isAsync, IReadOnlyList<ArgumentSchema> inputs, IReadOnlyList<ArgumentSchema> outputs)
@@ -12,6 +12,10 @@ public sealed class CommandSchema(string name, bool isAsync, IReadOnlyList<Argum
     public IReadOnlyList<ArgumentSchema> InputArgs { get; } = inputs;
     public IReadOnlyList<ArgumentSchema> OutputArgs { get; } = outputs;
     public ObjectSchema Owner { get; internal set; } = null!;
+    /// <summary>Runs the command when <see cref="IsAsync"/> is false.</summary>
+    public Operations.SyncCommandHandler? SyncHandler { get; internal set; }
+    /// <summary>Runs the command when <see cref="IsAsync"/> is true.</summary>
+    public Operations.AsyncCommandHandler? AsyncHandler { get; internal set; }
 }
 
 /// <summary>A data model event such as <c>Boot!</c>.</summary>

@@ -44,6 +44,9 @@ public sealed class ParamSchema
     public ValueChangeSupport ValueChange { get; internal set; } = ValueChangeSupport.Allowed;
     /// <summary>TR-106 <c>secured</c>: the value reads as "" unless the Controller holds one of the SecuredRoles.</summary>
     public bool IsSecured { get; internal set; }
+
+    /// <summary>True when a computed value's provider reports changes itself instead of being polled.</summary>
+    public bool SignalsValueChange { get; internal set; }
     public ObjectSchema Owner { get; internal set; } = null!;
 
     public bool IsComputed => Getter is not null;

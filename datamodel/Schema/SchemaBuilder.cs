@@ -136,6 +136,40 @@ public sealed class ObjectBuilder
         return this;
     }
 
+    /// <summary>Attaches the code that runs a synchronous command registered on this object.</summary>
+    public ObjectBuilder Handle(string commandName, Operations.SyncCommandHandler handler)
+    {
+        var command = RegisteredCommand(commandName);
+        if (command.IsAsync)
+            throw new InvalidOperationException($"{Schema.Path}{commandName} is asynchronous; give it an AsyncCommandHandler.");
+        command.SyncHandler = handler;
+        return this;
+    }
+
+    /// <summary>Attaches the code that runs an asynchronous command registered on this object.</summary>
+    public ObjectBuilder Handle(string commandName, Operations.AsyncCommandHandler handler)
+    {
+        var command = RegisteredCommand(commandName);
+        if (!command.IsAsync)
+            throw new InvalidOperationException($"{Schema.Path}{commandName} is synchronous; give it a SyncCommandHandler.");
+        command.AsyncHandler = handler;
+        return this;
+    }
+
+    private CommandSchema RegisteredCommand(string commandName) =>
+        Schema.FindCommand(commandName) ?? throw new InvalidOperationException($"Register {Schema.Path}{commandName} before its handler.");
+
+    /// <summary>
+    /// Marks a computed parameter whose provider reports its changes itself (through
+    /// <c>NotificationService.ReportValueChanged</c>), so ValueChange does not poll it.
+    /// </summary>
+    public ObjectBuilder SignalsValueChange(string paramName)
+    {
+        var p = Schema.FindParam(paramName) ?? throw new InvalidOperationException($"Register {Schema.Path}{paramName} first.");
+        p.SignalsValueChange = true;
+        return this;
+    }
+
     public ObjectBuilder Event(string name, params ArgumentSchema[] args)
     {
         if (!name.EndsWith('!'))

@@ -66,6 +66,9 @@ public sealed class DataModelStore : IDisposable
     internal string? GetMeta(string key) => _db.GetMeta(key);
     internal void SetMeta(string key, string value) => _db.SetMeta(key, value);
     internal void MarkInitialized() => _db.MarkInitialized();
+    internal void DeleteMeta(string key) => _db.DeleteMeta(key);
+    internal IReadOnlyList<(string Key, string Value)> ReadMetaWithPrefix(string prefix) => _db.ReadMetaWithPrefix(prefix);
+    internal string QuickCheck() => _db.QuickCheck();
 
     /// <summary>Drops every instance and stored value (the database keeps only its meta table).</summary>
     internal void Wipe()

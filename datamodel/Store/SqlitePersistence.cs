@@ -107,6 +107,29 @@ internal sealed class SqlitePersistence : IDisposable
         cmd.ExecuteNonQuery();
     }
 
+    public void DeleteMeta(string key)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "DELETE FROM meta WHERE key=$k";
+        cmd.Parameters.AddWithValue("$k", key);
+        cmd.ExecuteNonQuery();
+    }
+
+    public IReadOnlyList<(string Key, string Value)> ReadMetaWithPrefix(string prefix)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "SELECT key, value FROM meta WHERE substr(key,1,length($p))=$p ORDER BY key";
+        cmd.Parameters.AddWithValue("$p", prefix);
+        using var r = cmd.ExecuteReader();
+        var list = new List<(string, string)>();
+        while (r.Read())
+            list.Add((r.GetString(0), r.GetString(1)));
+        return list;
+    }
+
+    /// <summary>SQLite's quick_check: "ok" or the problems it found.</summary>
+    public string QuickCheck() => Scalar(_connection, "PRAGMA quick_check;") ?? "no answer";
+
     public void MarkInitialized()
     {
         SetMeta("schema_version", SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));

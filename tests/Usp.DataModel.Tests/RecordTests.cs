@@ -216,12 +216,13 @@ public sealed class RecordTests : IDisposable
     [Fact]
     public void UnsupportedRequestsGetError7001AndResponsesGetNoAnswer()
     {
-        var operate = new Msg
+        // A Notify request is for Controllers; an Agent does not handle it.
+        var notify = new Msg
         {
-            Header = new Header { MsgId = "op", MsgType = Header.Types.MsgType.Operate },
-            Body = new Body { Request = new Request { Operate = new Operate { Command = "Device.Reboot()" } } },
+            Header = new Header { MsgId = "nt", MsgType = Header.Types.MsgType.Notify },
+            Body = new Body { Request = new Request { Notify = new Notify { SubscriptionId = "x", SendResp = true } } },
         };
-        Assert.Equal(ErrorCodes.MessageNotSupported, SingleResponse(Handle(TestAgent.EncodeRecord(operate))).Body.Error.ErrCode);
+        Assert.Equal(ErrorCodes.MessageNotSupported, SingleResponse(Handle(TestAgent.EncodeRecord(notify))).Body.Error.ErrCode);
 
         var notifyResp = new Msg
         {

@@ -55,7 +55,7 @@ internal sealed class TestAgent : IDisposable
     private readonly bool _ownsDirectory;
 
     public TestAgent(string? dataDirectory = null, string? defaults = Defaults, string? endpointId = AgentId, TestLog? log = null,
-        IReadOnlyList<Schema.IDataModelArea>? areas = null, TimeProvider? time = null)
+        AgentHooks? hooks = null, IReadOnlyList<Schema.IDataModelArea>? areas = null, TimeProvider? time = null)
     {
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? NewDirectory();
@@ -72,8 +72,11 @@ internal sealed class TestAgent : IDisposable
             FactoryDefaultsPath = defaultsPath,
             EndpointId = endpointId,
             Log = Log,
-            Areas = areas ?? [],
-            Time = time ?? TimeProvider.System,
+            Time = hooks?.Time ?? time ?? TimeProvider.System,
+            OutboundSender = hooks?.Sender,
+            DeviceRestart = hooks?.Restart,
+            SelfTestParticipants = hooks?.SelfTests ?? [],
+            Areas = hooks?.Areas ?? areas ?? [],
         });
     }
 

@@ -198,11 +198,19 @@ public sealed class StrongReferenceTests : IDisposable
     [Fact]
     public void DeletingAReferencedObjectClearsStrongReferences()
     {
+        _agent.Delete(false, "Device.LocalAgent.ControllerTrust.Role.1.");
+
+        Assert.Equal("", _agent.Value("Device.LocalAgent.Controller.1.AssignedRole"));
+    }
+
+    [Fact]
+    public void DeletingARecipientControllerDeletesItsSubscriptions()
+    {
         var sub = _agent.AddSubscription("orphan");
 
-        _agent.Delete(false, "Device.LocalAgent.Controller.1.", "Device.LocalAgent.ControllerTrust.Role.1.");
+        _agent.Delete(false, "Device.LocalAgent.Controller.1.");
 
-        // Read as the host: the test Controller just deleted its own row and Role, so it has no access left.
-        Assert.Equal("", _agent.Engine.GetValue(sub + "Recipient"));
+        // Read as the host: the test Controller just deleted its own row, so it has no access left.
+        Assert.Null(_agent.Engine.GetValue(sub + "Recipient"));
     }
 }

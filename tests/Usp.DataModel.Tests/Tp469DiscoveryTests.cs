@@ -139,7 +139,7 @@ public sealed class Tp469DiscoveryTests : IDisposable
         Assert.Empty(r.SupportedObjs[0].UniqueKeySets);
         var children = r.SupportedObjs.Skip(1).ToList();
         Assert.Equal(
-            ["Device.LocalAgent.MTP.{i}.", "Device.LocalAgent.Controller.{i}.", "Device.LocalAgent.Subscription.{i}.", "Device.LocalAgent.ControllerTrust.", "Device.LocalAgent.Certificate.{i}."],
+            ["Device.LocalAgent.MTP.{i}.", "Device.LocalAgent.Controller.{i}.", "Device.LocalAgent.Subscription.{i}.", "Device.LocalAgent.ControllerTrust.", "Device.LocalAgent.Certificate.{i}.", "Device.LocalAgent.Request.{i}."],
             children.Select(c => c.SupportedObjPath));
         Assert.All(children, c =>
         {
@@ -155,7 +155,7 @@ public sealed class Tp469DiscoveryTests : IDisposable
     {
         var r = Assert.Single(_agent.GetSupportedDm(Request("Device.LocalAgent.", true, false)).ReqObjResults);
 
-        Assert.Equal(6, r.SupportedObjs.Count);
+        Assert.Equal(7, r.SupportedObjs.Count);
         Assert.All(r.SupportedObjs, c =>
         {
             Assert.Empty(c.SupportedParams);

@@ -1,0 +1,216 @@
+using Usp.DataModel.Paths;
+using Usp.DataModel.Schema;
+using Usp.DataModel.Store;
+
+namespace Usp.DataModel.Notifications;
+
+/// <summary>
+/// Turns committed data model changes into ValueChange, ObjectCreation and ObjectDeletion
+/// notifications, applies TriggerAction Config settings, and keeps the Subscription table clean
+/// (orphaned and expired rows). Everything here runs under the engine lock.
+/// </summary>
+internal sealed class ChangeNotifier(NotificationService service)
+{
+    private const string ControllerTablePath = "Device.LocalAgent.Controller.";
+    private int _depth;
+
+    /// <summary>Raised by the engine's ChangesCommitted (engine lock held, possibly re-entered by our own commits).</summary>
+    public void OnChangesCommitted(ChangesCommittedEventArgs e)
+    {
+        _depth++;
+        try
+        {
+            var configs = new List<SubscriptionRow>();
+            bool structureChanged = false;
+            bool controllerDeleted = false;
+            foreach (var change in e.Changes)
+            {
+                switch (change)
+                {
+                    case ParameterChanged p:
+                        OnParameterChanged(p, configs);
+                        structureChanged |= p.Path.StartsWith(SubscriptionRow.TablePath, StringComparison.Ordinal);
+                        break;
+                    case ObjectCreated c:
+                        Notify("ObjectCreation", c.Path, configs, s => NotifyMessages.ObjectCreation(s.Id, false, c.Path, c.UniqueKeys));
+                        structureChanged = true;
+                        break;
+                    case ObjectDeleted d:
+                        Notify("ObjectDeletion", d.Path, configs, s => NotifyMessages.ObjectDeletion(s.Id, false, d.Path));
+                        structureChanged = true;
+                        controllerDeleted |= IsRowOf(d.Path, ControllerTablePath);
+                        break;
+                }
+            }
+            if (structureChanged)
+                service.Poller.Invalidate();
+            if (controllerDeleted)
+                RemoveOrphanedSubscriptions();
+            // Config changes made by a Config trigger do not trigger further Config (no loops).
+            if (_depth == 1)
+                ApplyConfigs(configs);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    /// <summary>Notifies ValueChange subscriptions covering <paramref name="path"/> (and collects Config triggers).</summary>
+    public void ValueChanged(string path, string value, List<SubscriptionRow>? configs = null)
+    {
+        foreach (var (s, controller) in SubscriptionRow.Active(service.Tree, "ValueChange").ToList())
+        {
+            if (!s.References.Any(r => ReferenceMatcher.CoversParameter(service.Tree, r, path)))
+                continue;
+            if (s.Notifies)
+                service.Enqueue(s, controller, NotifyMessages.ValueChange(s.Id, false, path, value));
+            if (s.Configures)
+                configs?.Add(s);
+        }
+    }
+
+    /// <summary>Sends <c>objectPath + eventName</c> to the Event subscriptions covering it.</summary>
+    public void EventRaised(string objectPath, string eventName, Func<DmObject, IReadOnlyDictionary<string, string>> argsFor,
+        Func<DmObject, bool>? toController = null)
+    {
+        foreach (var (s, controller) in SubscriptionRow.Active(service.Tree, "Event").ToList())
+        {
+            if (toController is not null && !toController(controller))
+                continue;
+            if (!s.References.Any(r => ReferenceMatcher.CoversElement(service.Tree, r, objectPath, eventName)))
+                continue;
+            if (s.Notifies)
+                service.Enqueue(s, controller, NotifyMessages.Event(s.Id, false, objectPath, eventName, argsFor(controller)));
+        }
+    }
+
+    /// <summary>OperationComplete goes to the invoking Controller's subscriptions covering the command.</summary>
+    public void OperationCompleted(OperationCompletion completion)
+    {
+        foreach (var (s, controller) in SubscriptionRow.Active(service.Tree, "OperationComplete").ToList())
+        {
+            if (controller.GetValue("EndpointID") != completion.Originator)
+                continue;
+            if (!s.References.Any(r => ReferenceMatcher.CoversElement(service.Tree, r, completion.ObjPath, completion.CommandName)))
+                continue;
+            service.Enqueue(s, controller, NotifyMessages.OperationComplete(s.Id, false, completion));
+        }
+    }
+
+    /// <summary>Deletes subscriptions whose TimeToLive has run out since their CreationDate.</summary>
+    public void ExpireSubscriptions(DateTimeOffset now)
+    {
+        var expired = SubscriptionRow.All(service.Tree)
+            .Where(s => s.TimeToLiveSeconds > 0 && s.CreationDate is { } created && created + TimeSpan.FromSeconds(s.TimeToLiveSeconds) <= now)
+            .ToList();
+        if (expired.Count == 0)
+            return;
+        DeleteRows(expired.Select(s => s.Row), "their TimeToLive expired");
+    }
+
+    /// <summary>Deletes the given rows in one local transaction.</summary>
+    public void DeleteRows(IEnumerable<DmObject> rows, string why)
+    {
+        var list = rows.ToList();
+        if (list.Count == 0)
+            return;
+        var tx = service.Store.Begin(null);
+        foreach (var row in list)
+            tx.DeleteRow(row);
+        if (service.Store.Commit(tx, out var error))
+            service.Log.Info($"Removed {string.Join(", ", list.Select(r => r.Path))}: {why}.");
+        else
+            service.Log.Error($"Could not remove {string.Join(", ", list.Select(r => r.Path))} ({why}): {error}");
+    }
+
+    private void OnParameterChanged(ParameterChanged p, List<SubscriptionRow> configs)
+    {
+        int dot = p.Path.LastIndexOf('.');
+        var owner = service.Tree.Find(p.Path[..(dot + 1)]);
+        var param = owner?.Schema.FindParam(p.Path[(dot + 1)..]);
+        if (param is null || param.ValueChange == ValueChangeSupport.WillIgnore)
+            return;
+        ValueChanged(p.Path, p.NewValue, configs);
+        if (owner is not null && IsRowOf(owner.Path, ControllerTablePath))
+        {
+            if (param.Name is "PeriodicNotifInterval" or "PeriodicNotifTime" or "Enable")
+                service.Periodic.Reset(owner.Path);
+            if (param.Name == "OnBoardingComplete" && p.NewValue == "true")
+                service.OnBoarding.Completed(owner.Path);
+        }
+    }
+
+    private void Notify(string notifType, string rowPath, List<SubscriptionRow> configs, Func<SubscriptionRow, Usp.Proto.Notify> build)
+    {
+        foreach (var (s, controller) in SubscriptionRow.Active(service.Tree, notifType).ToList())
+        {
+            // A subscription does not report its own creation.
+            if (s.Path == rowPath || !s.References.Any(r => ReferenceMatcher.CoversRow(service.Tree, r, rowPath)))
+                continue;
+            if (s.Notifies)
+                service.Enqueue(s, controller, build(s));
+            if (s.Configures)
+                configs.Add(s);
+        }
+    }
+
+    /// <summary>R-ARC / 1.78: a Subscription whose Recipient Controller was deleted is deleted too.</summary>
+    private void RemoveOrphanedSubscriptions()
+    {
+        var orphans = SubscriptionRow.All(service.Tree)
+            .Where(s => s.RecipientPath.Length == 0 || service.Tree.Find(s.RecipientPath) is null)
+            .Select(s => s.Row)
+            .ToList();
+        DeleteRows(orphans, "their Recipient Controller was deleted");
+    }
+
+    /// <summary>TriggerAction Config: TriggerConfigSettings is a list of <c>ParamPath=Value</c> items.</summary>
+    private void ApplyConfigs(List<SubscriptionRow> configs)
+    {
+        foreach (var s in configs.DistinctBy(s => s.Path))
+        {
+            if (service.Tree.Find(s.Path) is null)
+                continue;
+            var tx = service.Store.Begin(null);
+            var problems = new List<string>();
+            foreach (var item in s.TriggerConfigSettings.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                int eq = item.IndexOf('=');
+                if (eq <= 0)
+                {
+                    problems.Add($"'{item}' is not ParamPath=Value");
+                    continue;
+                }
+                var path = item[..eq].Trim();
+                var value = item[(eq + 1)..].Trim();
+                var r = new PathResolver(service.Tree).Resolve(path);
+                if (!r.Ok || r.Leaf != LeafKind.Parameter || r.Schema?.FindParam(r.LeafName!) is not { } param || param.IsComputed)
+                {
+                    problems.Add($"{path} is not a stored parameter");
+                    continue;
+                }
+                var check = ValueValidator.Check(param, value);
+                if (!check.Ok)
+                {
+                    problems.Add(check.Error!);
+                    continue;
+                }
+                foreach (var obj in r.Objects)
+                    tx.SetValue(obj, param.Name, check.Value);
+            }
+            foreach (var problem in problems)
+                service.Log.Warning($"{s.Path}TriggerConfigSettings: {problem}; skipped.");
+            if (!service.Store.Commit(tx, out var error))
+                service.Log.Error($"Applying {s.Path}TriggerConfigSettings failed: {error}");
+        }
+    }
+
+    private static bool IsRowOf(string path, string tablePath)
+    {
+        if (!path.StartsWith(tablePath, StringComparison.Ordinal))
+            return false;
+        var rest = path[tablePath.Length..].TrimEnd('.');
+        return rest.Length > 0 && rest.All(char.IsAsciiDigit);
+    }
+}

@@ -1,0 +1,391 @@
+using System.Globalization;
+using Usp.DataModel.Store;
+using Usp.Proto;
+
+namespace Usp.DataModel.Notifications;
+
+/// <summary>
+/// Sends what the agent originates: subscription notifications, OperationComplete, Boot!,
+/// Periodic!, Timer! and OnBoardRequest, retrying Notify until its NotifyResp (R-NOT.1).
+/// The host calls <see cref="Start"/> once the MTPs are up (or just <see cref="RunAsync"/>,
+/// which starts it) and keeps <see cref="RunAsync"/> running until shutdown.
+/// </summary>
+public sealed class NotificationService
+{
+    private readonly DataModelStore _store;
+    private readonly Lock _engineGate;
+    private readonly IEngineLog _log;
+    private readonly TimeProvider _time;
+    private readonly IOutboundRecordSender? _sender;
+    private readonly NotifyMessages _messages;
+    private readonly Outbox _outbox = new();
+    private readonly CommandTimers _timers = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    // One pass at a time: a pass owns the outbox entries' attempt counters.
+    private readonly SemaphoreSlim _pumpGate = new(1, 1);
+    private readonly Random _random = new();
+    private readonly Lock _afterGate = new();
+    private readonly List<Func<CancellationToken, ValueTask>> _afterResponse = [];
+    private readonly TimeSpan _pollInterval;
+    private int _started;
+
+    internal NotificationService(DataModelStore store, Lock engineGate, UspEngineOptions options, Func<string> agentEndpointId)
+    {
+        _store = store;
+        _engineGate = engineGate;
+        _log = options.Log;
+        _time = options.Time;
+        _sender = options.OutboundSender;
+        _pollInterval = options.ValueChangePollInterval;
+        _messages = new NotifyMessages(agentEndpointId);
+        StartedAt = _time.GetUtcNow();
+        Changes = new ChangeNotifier(this);
+        Poller = new ValueChangePoller(this);
+        Periodic = new PeriodicNotifier(this);
+        OnBoarding = new OnBoardingNotifier(this);
+    }
+
+    internal DataModelStore Store => _store;
+    internal DataModelTree Tree => _store.Tree;
+    internal IEngineLog Log => _log;
+    internal DateTimeOffset Now => _time.GetUtcNow();
+    internal DateTimeOffset StartedAt { get; }
+    internal ChangeNotifier Changes { get; }
+    internal ValueChangePoller Poller { get; }
+    internal PeriodicNotifier Periodic { get; }
+    internal OnBoardingNotifier OnBoarding { get; }
+    /// <summary>Set by the engine: what Start() does to the data model before sending Boot!.</summary>
+    internal BootNotifier? Boot { get; set; }
+
+    /// <summary>Notifications not yet delivered or not yet acknowledged with a NotifyResp.</summary>
+    public int PendingCount => _outbox.Count;
+
+    /// <summary>
+    /// Sends Boot!, drops non-persistent subscriptions and leftover Request rows, reloads the
+    /// persisted unacknowledged notifications and sends due OnBoardRequests. Runs once.
+    /// </summary>
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 1)
+            return;
+        lock (_engineGate)
+        {
+            Boot?.OnStart();
+            ReloadPersisted();
+            OnBoarding.OnStart();
+            Poller.Invalidate();
+        }
+        Wake();
+    }
+
+    /// <summary>The notification loop: sends, retries, polls and fires timers until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        Start();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await PumpAsync(cancellationToken).ConfigureAwait(false);
+                await WaitForWorkAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One pass of the loop: fires due command timers, polls live values, sends Periodic!,
+    /// expires subscriptions, runs the actions queued to follow a response (restart, cancel), then
+    /// sends every due notification.
+    /// </summary>
+    public async Task PumpAsync(CancellationToken cancellationToken = default)
+    {
+        await _pumpGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = Now;
+            FireTimersInline(now);
+            lock (_engineGate)
+            {
+                Changes.ExpireSubscriptions(now);
+                Poller.PollIfDue(now);
+                Periodic.SendDue(now);
+                OnBoarding.SendDue(now);
+            }
+            await RunAfterResponseActionsAsync(cancellationToken).ConfigureAwait(false);
+            await SendDueAsync(now, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _pumpGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Fires due command timers with no SynchronizationContext, so the commands' continuations
+    /// (and their OperationComplete) run inline on this pass instead of being posted elsewhere.
+    /// </summary>
+    private void FireTimersInline(DateTimeOffset now)
+    {
+        var saved = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            _timers.FireDue(now);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(saved);
+        }
+    }
+
+    /// <summary>
+    /// For providers of computed values that can tell when they change (e.g. a HAL input):
+    /// reports the new value to ValueChange subscriptions without waiting for the poll.
+    /// </summary>
+    public void ReportValueChanged(string parameterPath)
+    {
+        lock (_engineGate)
+            Poller.Report(parameterPath);
+        Wake();
+    }
+
+    /// <summary>
+    /// Raises a data model event (e.g. from a HAL provider): every enabled Event subscription
+    /// whose ReferenceList covers <paramref name="objectPath"/><paramref name="eventName"/> is notified.
+    /// </summary>
+    public void RaiseEvent(string objectPath, string eventName, IReadOnlyDictionary<string, string> args)
+    {
+        lock (_engineGate)
+            Changes.EventRaised(objectPath, eventName, _ => args);
+        Wake();
+    }
+
+    /// <summary>The earliest time something is due (for the loop's wait).</summary>
+    internal DateTimeOffset NextDue()
+    {
+        var next = Now + _pollInterval;
+        DateTimeOffset? periodic, onBoarding;
+        lock (_engineGate)
+        {
+            periodic = Periodic.NextDue();
+            onBoarding = OnBoarding.NextDue();
+        }
+        foreach (var candidate in new[] { _outbox.NextDue(), _timers.NextDue(), periodic, onBoarding })
+        {
+            if (candidate is { } c && c < next)
+                next = c;
+        }
+        return next;
+    }
+
+    internal TimeSpan PollInterval => _pollInterval;
+
+    internal Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var task = _timers.Delay(Now + delay, cancellationToken);
+        Wake();
+        return task;
+    }
+
+    internal void AfterResponse(Func<CancellationToken, ValueTask> action)
+    {
+        lock (_afterGate)
+            _afterResponse.Add(action);
+        Wake();
+    }
+
+    /// <summary>Queues a Notify for a subscription's Controller; send_resp follows NotifRetry.</summary>
+    internal void Enqueue(SubscriptionRow subscription, DmObject controller, Notify notify)
+    {
+        bool retry = subscription.NotifRetry;
+        notify.SendResp = retry;
+        var expiry = subscription.NotifExpirationSeconds;
+        Enqueue(controller, notify, retry,
+            retry && expiry > 0 ? Now + TimeSpan.FromSeconds(expiry) : null,
+            persist: retry && subscription.Persistent, onAcknowledged: null);
+    }
+
+    internal void Enqueue(DmObject controller, Notify notify, bool awaitResponse, DateTimeOffset? expiresAt, bool persist, Action? onAcknowledged)
+    {
+        var endpointId = controller.GetValue("EndpointID") ?? "";
+        var msgId = _messages.NextMsgId();
+        var item = new PendingNotification
+        {
+            MsgId = msgId,
+            ControllerEndpointId = endpointId,
+            Record = _messages.Record(endpointId, msgId, notify),
+            AwaitsResponse = awaitResponse,
+            ExpiresAt = expiresAt,
+            Persisted = persist,
+            OnAcknowledged = onAcknowledged,
+            NextAttempt = Now,
+        };
+        if (persist)
+            _store.SetMeta(item.PersistKey, item.Serialize());
+        _outbox.Add(item);
+        Wake();
+    }
+
+    /// <summary>A Response or Error Msg from a Controller (under the engine lock): NotifyResp ends retries.</summary>
+    internal void OnResponse(string fromEndpointId, Msg msg)
+    {
+        var type = msg.Header.MsgType;
+        if (type is not (Header.Types.MsgType.NotifyResp or Header.Types.MsgType.Error))
+            return;
+        var item = _outbox.Take(msg.Header.MsgId);
+        if (item is null)
+            return;
+        if (item.ControllerEndpointId != fromEndpointId)
+        {
+            _outbox.Add(item);
+            _log.Warning($"{fromEndpointId} answered notification {msg.Header.MsgId}, which was sent to {item.ControllerEndpointId}; ignored.");
+            return;
+        }
+        if (type == Header.Types.MsgType.Error)
+            _log.Warning($"{fromEndpointId} answered notification {item.MsgId} with error {msg.Body?.Error?.ErrCode}: {msg.Body?.Error?.ErrMsg}");
+        if (item.Persisted)
+            _store.DeleteMeta(item.PersistKey);
+        item.OnAcknowledged?.Invoke();
+    }
+
+    /// <summary>Drops everything queued (factory reset).</summary>
+    internal void DiscardPending()
+    {
+        _outbox.Clear();
+        foreach (var (key, _) in _store.ReadMetaWithPrefix(Outbox.PersistPrefix))
+            _store.DeleteMeta(key);
+    }
+
+    /// <summary>Awaits the asynchronous commands running now (used at shutdown and by tests).</summary>
+    internal Func<Task> OperationsIdle { get; set; } = () => Task.CompletedTask;
+
+    public Task WhenOperationsIdleAsync() => OperationsIdle();
+
+    internal void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+            _wake.Release();
+    }
+
+    private async Task WaitForWorkAsync(CancellationToken cancellationToken)
+    {
+        var wait = NextDue() - Now;
+        if (wait <= TimeSpan.Zero)
+            return;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var woken = _wake.WaitAsync(cts.Token);
+        var timer = Task.Delay(wait, _time, cts.Token);
+        await Task.WhenAny(woken, timer).ConfigureAwait(false);
+        await cts.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private void ReloadPersisted()
+    {
+        var now = Now;
+        foreach (var (key, value) in _store.ReadMetaWithPrefix(Outbox.PersistPrefix))
+        {
+            var msgId = key[Outbox.PersistPrefix.Length..];
+            if (PendingNotification.Deserialize(msgId, value, now) is { } item)
+                _outbox.Add(item);
+            else
+                _store.DeleteMeta(key);
+        }
+    }
+
+    private async Task SendDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var item in _outbox.Due(now))
+        {
+            uint minimumWait, multiplier;
+            lock (_engineGate)
+            {
+                if (item.ExpiresAt is { } expires && now >= expires && item.Attempts > 0)
+                {
+                    _outbox.Remove(item);
+                    if (item.Persisted)
+                        _store.DeleteMeta(item.PersistKey);
+                    _log.Info($"Notification {item.MsgId} to {item.ControllerEndpointId} expired unacknowledged after {item.Attempts} attempt(s) (NotifExpiration).");
+                    continue;
+                }
+                (minimumWait, multiplier) = RetryParameters(item.ControllerEndpointId);
+            }
+            var result = _sender is null
+                ? new DeliveryResult(DeliveryOutcome.NoMtp, 0, "no outbound sender is configured")
+                : await SafeSendAsync(item, cancellationToken).ConfigureAwait(false);
+            item.Attempts++;
+            if (!result.Succeeded)
+                _log.Warning($"Notification {item.MsgId} to {item.ControllerEndpointId} not delivered ({result.Outcome} {result.Code} {result.Detail}).");
+            if (!item.AwaitsResponse)
+            {
+                _outbox.Remove(item);
+                continue;
+            }
+            var wait = RetrySchedule.Wait(item.Attempts, minimumWait, multiplier, _random.NextDouble());
+            item.NextAttempt = now + wait;
+        }
+    }
+
+    private async ValueTask<DeliveryResult> SafeSendAsync(PendingNotification item, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _sender!.SendAsync(item.ControllerEndpointId, item.Record, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            return new DeliveryResult(DeliveryOutcome.Rejected, 0, ex.Message);
+        }
+    }
+
+    private (uint MinimumWait, uint Multiplier) RetryParameters(string controllerEndpointId)
+    {
+        var row = Tree.Find("Device.LocalAgent.")?.Table("Controller")?.Rows.FirstOrDefault(c => c.GetValue("EndpointID") == controllerEndpointId);
+        uint m = Parse(row?.GetValue("USPNotifRetryMinimumWaitInterval"), 5);
+        uint k = Parse(row?.GetValue("USPNotifRetryIntervalMultiplier"), 2000);
+        return (m, k);
+
+        static uint Parse(string? s, uint fallback) =>
+            uint.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : fallback;
+    }
+
+    /// <summary>Starts an action with no SynchronizationContext (see <see cref="FireTimersInline"/>).</summary>
+    private static ValueTask StartInline(Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken)
+    {
+        var saved = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            return action(cancellationToken);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(saved);
+        }
+    }
+
+    private async Task RunAfterResponseActionsAsync(CancellationToken cancellationToken)
+    {
+        List<Func<CancellationToken, ValueTask>> actions;
+        lock (_afterGate)
+        {
+            actions = [.. _afterResponse];
+            _afterResponse.Clear();
+        }
+        foreach (var action in actions)
+        {
+            try
+            {
+                await StartInline(action, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+            {
+                _log.Error($"An action scheduled after a response failed: {ex}");
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System.Globalization;
+
+namespace Usp.DataModel.Notifications;
+
+/// <summary>One Notify on its way to a Controller, possibly waiting for its NotifyResp.</summary>
+internal sealed class PendingNotification
+{
+    public required string MsgId { get; init; }
+    public required string ControllerEndpointId { get; init; }
+    public required byte[] Record { get; init; }
+    /// <summary>send_resp was true: keep retrying until the NotifyResp arrives or it expires.</summary>
+    public required bool AwaitsResponse { get; init; }
+    public DateTimeOffset? ExpiresAt { get; init; }
+    /// <summary>Stored in the database so a restart does not lose it (persistent subscriptions).</summary>
+    public bool Persisted { get; init; }
+    /// <summary>Runs (under the engine lock) when the Controller acknowledged it with a NotifyResp.</summary>
+    public Action? OnAcknowledged { get; init; }
+    public int Attempts { get; set; }
+    public DateTimeOffset NextAttempt { get; set; }
+
+    public string PersistKey => Outbox.PersistPrefix + MsgId;
+
+    public string Serialize() => string.Join('\n',
+        ControllerEndpointId,
+        ExpiresAt?.UtcTicks.ToString(CultureInfo.InvariantCulture) ?? "",
+        Convert.ToBase64String(Record));
+
+    public static PendingNotification? Deserialize(string msgId, string text, DateTimeOffset now)
+    {
+        var parts = text.Split('\n');
+        if (parts.Length != 3)
+            return null;
+        DateTimeOffset? expires = long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+        byte[] record;
+        try
+        {
+            record = Convert.FromBase64String(parts[2]);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+        return new PendingNotification
+        {
+            MsgId = msgId,
+            ControllerEndpointId = parts[0],
+            Record = record,
+            AwaitsResponse = true,
+            ExpiresAt = expires,
+            Persisted = true,
+            NextAttempt = now,
+        };
+    }
+}
+
+/// <summary>The notifications not yet delivered (or not yet acknowledged), in order.</summary>
+internal sealed class Outbox
+{
+    public const string PersistPrefix = "pending_notify/";
+    private readonly Lock _gate = new();
+    private readonly List<PendingNotification> _items = [];
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+                return _items.Count;
+        }
+    }
+
+    public void Add(PendingNotification item)
+    {
+        lock (_gate)
+            _items.Add(item);
+    }
+
+    public List<PendingNotification> Due(DateTimeOffset now)
+    {
+        lock (_gate)
+            return _items.Where(i => i.NextAttempt <= now).ToList();
+    }
+
+    public DateTimeOffset? NextDue()
+    {
+        lock (_gate)
+            return _items.Count == 0 ? null : _items.Min(i => i.NextAttempt);
+    }
+
+    public PendingNotification? Take(string msgId)
+    {
+        lock (_gate)
+        {
+            int i = _items.FindIndex(p => p.MsgId == msgId);
+            if (i < 0)
+                return null;
+            var item = _items[i];
+            _items.RemoveAt(i);
+            return item;
+        }
+    }
+
+    public bool Remove(PendingNotification item)
+    {
+        lock (_gate)
+            return _items.Remove(item);
+    }
+
+    public void Clear()
+    {
+        lock (_gate)
+            _items.Clear();
+    }
+}
