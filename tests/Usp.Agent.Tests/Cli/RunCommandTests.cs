@@ -13,7 +13,7 @@ public sealed class RunCommandTests
 
         Assert.Equal(0, status);
         Assert.Null(cli.Ran);
-        Assert.Matches(@"^usp-agent \d+\.\d+\.\d+ \(USP 1\.0,1\.1,1\.2,1\.3,1\.4\)\r?\n$", cli.Output.ToString());
+        Assert.Matches(@"^usp-agent \d+\.\d+\.\d+ \(USP 1\.3,1\.4\)\r?\n$", cli.Output.ToString());
     }
 
     [Theory]
