@@ -186,7 +186,7 @@ internal sealed class ChangeNotifier(NotificationService service)
     {
         foreach (var s in configs.DistinctBy(s => s.Path))
         {
-            if (service.Tree.Find(s.Path) is null)
+            if (service.Tree.Find(s.Path) is null || s.Recipient(service.Tree) is not { } controller)
                 continue;
             var tx = service.Store.Begin(null);
             var problems = new List<string>();
@@ -213,7 +213,12 @@ internal sealed class ChangeNotifier(NotificationService service)
                     continue;
                 }
                 foreach (var obj in r.Objects)
-                    tx.SetValue(obj, param.Name, check.Value);
+                {
+                    if (service.Trust.MayWrite(controller, obj.Path + param.Name))
+                        tx.SetValue(obj, param.Name, check.Value);
+                    else
+                        problems.Add($"its Controller may not write {obj.Path}{param.Name}");
+                }
             }
             foreach (var problem in problems)
                 service.Log.Warning($"{s.Path}TriggerConfigSettings: {problem}; skipped.");

@@ -31,6 +31,9 @@ internal sealed class RecipientTrust(IAccessPolicy policy)
 
     public bool MayRead(DmObject controller, string path) => policy.CanRead(Who(controller), path);
 
+    /// <summary>TriggerAction Config writes on behalf of the Subscription's Controller: it needs 'w' like a Set.</summary>
+    public bool MayWrite(DmObject controller, string parameterPath) => policy.IsAllowed(Who(controller), parameterPath, Permission.Write);
+
     /// <summary>Paths under a Request row concern only the Controller that started its operation.</summary>
     public bool MayHearAboutRequest(DmObject controller, DataModelTree tree, string path)
     {

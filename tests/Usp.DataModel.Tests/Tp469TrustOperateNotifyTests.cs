@@ -398,4 +398,42 @@ public sealed class Tp469TrustOperateNotifyTests : IDisposable
 
         Assert.Single(Sent(Notify.NotificationOneofCase.ValueChange));
     }
+
+    [Theory]
+    [InlineData(false, "{}")]
+    [InlineData(true, "{\"Device.DeviceInfo.SerialNumber\":\"SN-0001\"}")]
+    public async Task Tp469_9_10_BootParameterMapHoldsOnlyWhatTheControllerMayRead(bool mayRead, string parameterMap)
+    {
+        Allow("Device.Boot!", "----", "----", "----", "r--n");
+        if (mayRead)
+            Allow("Device.DeviceInfo.SerialNumber", "r---", "----", "----", "----");
+        AllowSubscriptions();
+        Subscribe(TestAgent.ControllerId, "boot", "Event", "Device.Boot!");
+
+        _agent.Engine.Notifications.Start();
+        await PumpAsync();
+
+        var boot = Assert.Single(Sent(Notify.NotificationOneofCase.Event)).Notify.Event;
+        Assert.Equal(parameterMap, boot.Params["ParameterMap"]);
+    }
+
+    [Theory]
+    [InlineData(false, "secret-holder")]
+    [InlineData(true, "set-by-trigger")]
+    public async Task TriggerActionConfigWritesOnlyWhatTheSubscribersControllerMayWrite(bool mayWrite, string label)
+    {
+        Allow(Controller1 + "ProvisioningCode", "rw-n", "----", "----", "----");
+        if (mayWrite)
+            Allow("Device.X_EXAMPLE_Secret.Label", "rw--", "----", "----", "----");
+        AllowSubscriptions();
+        var sub = Subscribe(TestAgent.ControllerId, "config", "ValueChange", Controller1 + "ProvisioningCode");
+        Assert.Equal(Header.Types.MsgType.SetResp, _agent.Set(false,
+            (sub, [("TriggerAction", "Config", true), ("TriggerConfigSettings", "Device.X_EXAMPLE_Secret.Label=set-by-trigger", true)])).Header.MsgType);
+
+        _agent.Set(false, (Controller1, [("ProvisioningCode", "go", true)]));
+        await PumpAsync();
+
+        Assert.Equal(label, _agent.Engine.GetValue("Device.X_EXAMPLE_Secret.Label"));
+        Assert.Empty(Sent(Notify.NotificationOneofCase.ValueChange));
+    }
 }
