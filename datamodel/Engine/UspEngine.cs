@@ -46,7 +46,7 @@ public sealed class UspEngine : IDisposable
             ResolveEndpointId();
 
         AccessPolicy = options.AccessPolicy ?? new RoleBasedAccessPolicy(_store);
-        Notifications = new NotificationService(_store, _gate, options, () => _endpointId);
+        Notifications = new NotificationService(_store, _gate, options, AccessPolicy, WrapForController);
         Notifications.Boot = new BootNotifier(Notifications, options.SoftwareVersion);
         var runner = new OperationRunner(Notifications, _gate, options.Time, options.Log);
         Notifications.OperationsIdle = runner.WhenIdleAsync;

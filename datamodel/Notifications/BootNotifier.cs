@@ -59,7 +59,10 @@ internal sealed class BootNotifier(NotificationService service, string softwareV
         service.Changes.DeleteRows(leftovers, "non-persistent subscriptions and requests do not survive a restart");
     }
 
-    /// <summary>JSON object of path → value for the Controller's enabled BootParameter.{i}.ParameterName entries.</summary>
+    /// <summary>
+    /// JSON object of path → value for the Controller's enabled BootParameter.{i}.ParameterName entries,
+    /// limited to what the Controller may read (secured values read as "").
+    /// </summary>
     private string ParameterMap(DmObject controller)
     {
         var values = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -68,7 +71,11 @@ internal sealed class BootNotifier(NotificationService service, string softwareV
             if (bp.GetValue("Enable") != "true" || bp.GetValue("ParameterName") is not { Length: > 0 } name)
                 continue;
             foreach (var (obj, param) in ReferenceMatcher.Parameters(service.Tree, name))
-                values[obj.Path + param.Name] = obj.GetValue(param);
+            {
+                var path = obj.Path + param.Name;
+                if (service.Trust.MayRead(controller, path))
+                    values[path] = service.Trust.VisibleValue(controller, param, path, obj.GetValue(param));
+            }
             if (!new PathResolver(service.Tree).Resolve(name).Ok)
                 service.Log.Warning($"{bp.Path}ParameterName '{name}' does not resolve; left out of Boot!'s ParameterMap.");
         }

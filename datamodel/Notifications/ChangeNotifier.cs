@@ -7,7 +7,8 @@ namespace Usp.DataModel.Notifications;
 /// <summary>
 /// Turns committed data model changes into ValueChange, ObjectCreation and ObjectDeletion
 /// notifications, applies TriggerAction Config settings, and keeps the Subscription table clean
-/// (orphaned and expired rows). Everything here runs under the engine lock.
+/// (orphaned and expired rows). A notification reaches a recipient only as far as its Controller
+/// trust allows (<see cref="RecipientTrust"/>). Everything here runs under the engine lock.
 /// </summary>
 internal sealed class ChangeNotifier(NotificationService service)
 {
@@ -32,11 +33,13 @@ internal sealed class ChangeNotifier(NotificationService service)
                         structureChanged |= p.Path.StartsWith(SubscriptionRow.TablePath, StringComparison.Ordinal);
                         break;
                     case ObjectCreated c:
-                        Notify("ObjectCreation", c.Path, configs, s => NotifyMessages.ObjectCreation(s.Id, false, c.Path, c.UniqueKeys));
+                        service.Trust.RequestRowCreated(service.Tree, c.Path);
+                        Notify("ObjectCreation", c.Path, TablePathOf(c.Path), configs, s => NotifyMessages.ObjectCreation(s.Id, false, c.Path, c.UniqueKeys));
                         structureChanged = true;
                         break;
                     case ObjectDeleted d:
-                        Notify("ObjectDeletion", d.Path, configs, s => NotifyMessages.ObjectDeletion(s.Id, false, d.Path));
+                        Notify("ObjectDeletion", d.Path, d.Path, configs, s => NotifyMessages.ObjectDeletion(s.Id, false, d.Path));
+                        service.Trust.RequestRowDeleted(d.Path);
                         structureChanged = true;
                         controllerDeleted |= IsRowOf(d.Path, ControllerTablePath);
                         break;
@@ -59,12 +62,16 @@ internal sealed class ChangeNotifier(NotificationService service)
     /// <summary>Notifies ValueChange subscriptions covering <paramref name="path"/> (and collects Config triggers).</summary>
     public void ValueChanged(string path, string value, List<SubscriptionRow>? configs = null)
     {
+        ParamSchema? param = null;
         foreach (var (s, controller) in SubscriptionRow.Active(service.Tree, "ValueChange").ToList())
         {
             if (!s.References.Any(r => ReferenceMatcher.CoversParameter(service.Tree, r, path)))
                 continue;
-            if (s.Notifies)
-                service.Enqueue(s, controller, NotifyMessages.ValueChange(s.Id, false, path, value));
+            if (s.Notifies && service.Trust.MayNotify(controller, path) && service.Trust.MayHearAboutRequest(controller, service.Tree, path))
+            {
+                param ??= FindParam(path);
+                service.Enqueue(s, controller, NotifyMessages.ValueChange(s.Id, false, path, service.Trust.VisibleValue(controller, param, path, value)));
+            }
             if (s.Configures)
                 configs?.Add(s);
         }
@@ -80,7 +87,7 @@ internal sealed class ChangeNotifier(NotificationService service)
                 continue;
             if (!s.References.Any(r => ReferenceMatcher.CoversElement(service.Tree, r, objectPath, eventName)))
                 continue;
-            if (s.Notifies)
+            if (s.Notifies && service.Trust.MayNotify(controller, objectPath + eventName))
                 service.Enqueue(s, controller, NotifyMessages.Event(s.Id, false, objectPath, eventName, argsFor(controller)));
         }
     }
@@ -93,6 +100,8 @@ internal sealed class ChangeNotifier(NotificationService service)
             if (controller.GetValue("EndpointID") != completion.Originator)
                 continue;
             if (!s.References.Any(r => ReferenceMatcher.CoversElement(service.Tree, r, completion.ObjPath, completion.CommandName)))
+                continue;
+            if (!service.Trust.MayNotify(controller, completion.ObjPath + completion.CommandName))
                 continue;
             service.Enqueue(s, controller, NotifyMessages.OperationComplete(s.Id, false, completion));
         }
@@ -124,6 +133,12 @@ internal sealed class ChangeNotifier(NotificationService service)
             service.Log.Error($"Could not remove {string.Join(", ", list.Select(r => r.Path))} ({why}): {error}");
     }
 
+    private ParamSchema? FindParam(string parameterPath)
+    {
+        int dot = parameterPath.LastIndexOf('.');
+        return service.Tree.Find(parameterPath[..(dot + 1)])?.Schema.FindParam(parameterPath[(dot + 1)..]);
+    }
+
     private void OnParameterChanged(ParameterChanged p, List<SubscriptionRow> configs)
     {
         int dot = p.Path.LastIndexOf('.');
@@ -141,14 +156,15 @@ internal sealed class ChangeNotifier(NotificationService service)
         }
     }
 
-    private void Notify(string notifType, string rowPath, List<SubscriptionRow> configs, Func<SubscriptionRow, Usp.Proto.Notify> build)
+    /// <param name="permissionPath">What the recipient needs 'n' on: the table for ObjectCreation, the row for ObjectDeletion.</param>
+    private void Notify(string notifType, string rowPath, string permissionPath, List<SubscriptionRow> configs, Func<SubscriptionRow, Usp.Proto.Notify> build)
     {
         foreach (var (s, controller) in SubscriptionRow.Active(service.Tree, notifType).ToList())
         {
             // A subscription does not report its own creation.
             if (s.Path == rowPath || !s.References.Any(r => ReferenceMatcher.CoversRow(service.Tree, r, rowPath)))
                 continue;
-            if (s.Notifies)
+            if (s.Notifies && service.Trust.MayNotify(controller, permissionPath) && service.Trust.MayHearAboutRequest(controller, service.Tree, rowPath))
                 service.Enqueue(s, controller, build(s));
             if (s.Configures)
                 configs.Add(s);
@@ -170,7 +186,7 @@ internal sealed class ChangeNotifier(NotificationService service)
     {
         foreach (var s in configs.DistinctBy(s => s.Path))
         {
-            if (service.Tree.Find(s.Path) is null)
+            if (service.Tree.Find(s.Path) is null || s.Recipient(service.Tree) is not { } controller)
                 continue;
             var tx = service.Store.Begin(null);
             var problems = new List<string>();
@@ -197,13 +213,24 @@ internal sealed class ChangeNotifier(NotificationService service)
                     continue;
                 }
                 foreach (var obj in r.Objects)
-                    tx.SetValue(obj, param.Name, check.Value);
+                {
+                    if (service.Trust.MayWrite(controller, obj.Path + param.Name))
+                        tx.SetValue(obj, param.Name, check.Value);
+                    else
+                        problems.Add($"its Controller may not write {obj.Path}{param.Name}");
+                }
             }
             foreach (var problem in problems)
                 service.Log.Warning($"{s.Path}TriggerConfigSettings: {problem}; skipped.");
             if (!service.Store.Commit(tx, out var error))
                 service.Log.Error($"Applying {s.Path}TriggerConfigSettings failed: {error}");
         }
+    }
+
+    private static string TablePathOf(string rowPath)
+    {
+        var trimmed = rowPath.TrimEnd('.');
+        return trimmed[..(trimmed.LastIndexOf('.') + 1)];
     }
 
     private static bool IsRowOf(string path, string tablePath)

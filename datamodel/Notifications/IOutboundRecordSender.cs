@@ -8,7 +8,8 @@ namespace Usp.DataModel.Notifications;
 public interface IOutboundRecordSender
 {
     /// <param name="controllerEndpointId">The Record's to_id.</param>
-    /// <param name="record">An encoded USP Record (no_session_context).</param>
+    /// <param name="record">One encoded USP Record: no_session_context, or a session_context Record (possibly
+    /// one segment of several, sent in order) when the Controller has an E2E session.</param>
     ValueTask<DeliveryResult> SendAsync(string controllerEndpointId, ReadOnlyMemory<byte> record, CancellationToken cancellationToken);
 }
 

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Google.Protobuf;
+using Usp.DataModel.Security;
 using Usp.DataModel.Store;
 using Usp.Proto;
 
@@ -7,7 +9,8 @@ namespace Usp.DataModel.Notifications;
 /// <summary>
 /// Sends what the agent originates: subscription notifications, OperationComplete, Boot!,
 /// Periodic!, Timer! and OnBoardRequest, retrying Notify until its NotifyResp (R-NOT.1).
-/// The host calls <see cref="Start"/> once the MTPs are up (or just <see cref="RunAsync"/>,
+/// Each attempt is wrapped for the Controller's E2E session at the time it is sent (a retry keeps
+/// its msg_id but is a new Record with the session's next sequence_id). The host calls <see cref="Start"/> once the MTPs are up (or just <see cref="RunAsync"/>,
 /// which starts it) and keeps <see cref="RunAsync"/> running until shutdown.
 /// </summary>
 public sealed class NotificationService
@@ -18,6 +21,7 @@ public sealed class NotificationService
     private readonly TimeProvider _time;
     private readonly IOutboundRecordSender? _sender;
     private readonly NotifyMessages _messages;
+    private readonly Func<string, Msg, IReadOnlyList<Record>> _wrap;
     private readonly Outbox _outbox = new();
     private readonly CommandTimers _timers = new();
     private readonly SemaphoreSlim _wake = new(0);
@@ -29,7 +33,9 @@ public sealed class NotificationService
     private readonly TimeSpan _pollInterval;
     private int _started;
 
-    internal NotificationService(DataModelStore store, Lock engineGate, UspEngineOptions options, Func<string> agentEndpointId)
+    /// <param name="wrap">Wraps a Msg for a Controller (UspEngine.WrapForController), called under the engine lock.</param>
+    internal NotificationService(DataModelStore store, Lock engineGate, UspEngineOptions options, IAccessPolicy access,
+        Func<string, Msg, IReadOnlyList<Record>> wrap)
     {
         _store = store;
         _engineGate = engineGate;
@@ -37,7 +43,9 @@ public sealed class NotificationService
         _time = options.Time;
         _sender = options.OutboundSender;
         _pollInterval = options.ValueChangePollInterval;
-        _messages = new NotifyMessages(agentEndpointId);
+        _messages = new NotifyMessages();
+        _wrap = wrap;
+        Trust = new RecipientTrust(access);
         StartedAt = _time.GetUtcNow();
         Changes = new ChangeNotifier(this);
         Poller = new ValueChangePoller(this);
@@ -51,6 +59,7 @@ public sealed class NotificationService
     internal DateTimeOffset Now => _time.GetUtcNow();
     internal DateTimeOffset StartedAt { get; }
     internal ChangeNotifier Changes { get; }
+    internal RecipientTrust Trust { get; }
     internal ValueChangePoller Poller { get; }
     internal PeriodicNotifier Periodic { get; }
     internal OnBoardingNotifier OnBoarding { get; }
@@ -217,7 +226,7 @@ public sealed class NotificationService
         {
             MsgId = msgId,
             ControllerEndpointId = endpointId,
-            Record = _messages.Record(endpointId, msgId, notify),
+            Msg = NotifyMessages.Msg(msgId, notify).ToByteArray(),
             AwaitsResponse = awaitResponse,
             ExpiresAt = expiresAt,
             Persisted = persist,
@@ -302,6 +311,7 @@ public sealed class NotificationService
         foreach (var item in _outbox.Due(now))
         {
             uint minimumWait, multiplier;
+            IReadOnlyList<Record> records;
             lock (_engineGate)
             {
                 if (item.ExpiresAt is { } expires && now >= expires && item.Attempts > 0)
@@ -313,10 +323,11 @@ public sealed class NotificationService
                     continue;
                 }
                 (minimumWait, multiplier) = RetryParameters(item.ControllerEndpointId);
+                records = _sender is null ? [] : Wrap(item);
             }
             var result = _sender is null
                 ? new DeliveryResult(DeliveryOutcome.NoMtp, 0, "no outbound sender is configured")
-                : await SafeSendAsync(item, cancellationToken).ConfigureAwait(false);
+                : await SendRecordsAsync(item.ControllerEndpointId, records, cancellationToken).ConfigureAwait(false);
             item.Attempts++;
             if (!result.Succeeded)
                 _log.Warning($"Notification {item.MsgId} to {item.ControllerEndpointId} not delivered ({result.Outcome} {result.Code} {result.Detail}).");
@@ -330,16 +341,28 @@ public sealed class NotificationService
         }
     }
 
-    private async ValueTask<DeliveryResult> SafeSendAsync(PendingNotification item, CancellationToken cancellationToken)
+    /// <summary>The Records for this attempt: in the Controller's session context when it has one (R-E2E), else no_session_context.</summary>
+    private IReadOnlyList<Record> Wrap(PendingNotification item) =>
+        _wrap(item.ControllerEndpointId, Msg.Parser.ParseFrom(item.Msg));
+
+    /// <summary>Sends the Records of one attempt in order (segments of one payload); stops at the first that fails.</summary>
+    private async ValueTask<DeliveryResult> SendRecordsAsync(string controllerEndpointId, IReadOnlyList<Record> records, CancellationToken cancellationToken)
     {
-        try
+        var result = DeliveryResult.Delivered;
+        foreach (var record in records)
         {
-            return await _sender!.SendAsync(item.ControllerEndpointId, item.Record, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                result = await _sender!.SendAsync(controllerEndpointId, record.ToByteArray(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+            {
+                result = new DeliveryResult(DeliveryOutcome.Rejected, 0, ex.Message);
+            }
+            if (!result.Succeeded)
+                break;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
-        {
-            return new DeliveryResult(DeliveryOutcome.Rejected, 0, ex.Message);
-        }
+        return result;
     }
 
     private (uint MinimumWait, uint Multiplier) RetryParameters(string controllerEndpointId)

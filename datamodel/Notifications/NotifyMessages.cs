@@ -1,12 +1,10 @@
 using System.Security.Cryptography;
-using Google.Protobuf;
-using Usp.DataModel.Records;
 using Usp.Proto;
 
 namespace Usp.DataModel.Notifications;
 
-/// <summary>Builds the Notify Msgs and the Records that carry them to a Controller.</summary>
-internal sealed class NotifyMessages(Func<string> agentEndpointId)
+/// <summary>Builds the Notify Msgs (the session layer wraps them in Records when they are sent).</summary>
+internal sealed class NotifyMessages
 {
     // A per-start prefix keeps msg_ids unique across restarts without a stored counter.
     private readonly string _prefix = "notify-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)) + "-";
@@ -14,21 +12,11 @@ internal sealed class NotifyMessages(Func<string> agentEndpointId)
 
     public string NextMsgId() => _prefix + Interlocked.Increment(ref _next).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    public byte[] Record(string controllerEndpointId, string msgId, Notify notify) => new Record
+    public static Msg Msg(string msgId, Notify notify) => new()
     {
-        Version = RecordProcessor.RecordVersion,
-        ToId = controllerEndpointId,
-        FromId = agentEndpointId(),
-        PayloadSecurity = Usp.Proto.Record.Types.PayloadSecurity.Plaintext,
-        NoSessionContext = new NoSessionContextRecord
-        {
-            Payload = new Msg
-            {
-                Header = new Header { MsgId = msgId, MsgType = Header.Types.MsgType.Notify },
-                Body = new Body { Request = new Request { Notify = notify } },
-            }.ToByteString(),
-        },
-    }.ToByteArray();
+        Header = new Header { MsgId = msgId, MsgType = Header.Types.MsgType.Notify },
+        Body = new Body { Request = new Request { Notify = notify } },
+    };
 
     public static Notify ValueChange(string subscriptionId, bool sendResp, string path, string value) => new()
     {

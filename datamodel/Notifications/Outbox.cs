@@ -1,4 +1,6 @@
 using System.Globalization;
+using Google.Protobuf;
+using Usp.Proto;
 
 namespace Usp.DataModel.Notifications;
 
@@ -7,7 +9,8 @@ internal sealed class PendingNotification
 {
     public required string MsgId { get; init; }
     public required string ControllerEndpointId { get; init; }
-    public required byte[] Record { get; init; }
+    /// <summary>The encoded Notify Msg; every attempt wraps it anew for the Controller's session (same msg_id).</summary>
+    public required byte[] Msg { get; init; }
     /// <summary>send_resp was true: keep retrying until the NotifyResp arrives or it expires.</summary>
     public required bool AwaitsResponse { get; init; }
     public DateTimeOffset? ExpiresAt { get; init; }
@@ -20,32 +23,40 @@ internal sealed class PendingNotification
 
     public string PersistKey => Outbox.PersistPrefix + MsgId;
 
+    private const string MsgFormat = "msg";
+
     public string Serialize() => string.Join('\n',
         ControllerEndpointId,
         ExpiresAt?.UtcTicks.ToString(CultureInfo.InvariantCulture) ?? "",
-        Convert.ToBase64String(Record));
+        Convert.ToBase64String(Msg),
+        MsgFormat);
 
     public static PendingNotification? Deserialize(string msgId, string text, DateTimeOffset now)
     {
         var parts = text.Split('\n');
-        if (parts.Length != 3)
+        if (parts.Length is not (3 or 4) || (parts.Length == 4 && parts[3] != MsgFormat))
             return null;
         DateTimeOffset? expires = long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
             ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
-        byte[] record;
+        byte[] msg;
         try
         {
-            record = Convert.FromBase64String(parts[2]);
+            msg = Convert.FromBase64String(parts[2]);
+            // Stored by an earlier version as a whole no_session_context Record: keep its Msg.
+            if (parts.Length == 3)
+                msg = Record.Parser.ParseFrom(msg).NoSessionContext?.Payload.ToByteArray() ?? [];
         }
-        catch (FormatException)
+        catch (Exception ex) when (ex is FormatException or InvalidProtocolBufferException)
         {
             return null;
         }
+        if (msg.Length == 0)
+            return null;
         return new PendingNotification
         {
             MsgId = msgId,
             ControllerEndpointId = parts[0],
-            Record = record,
+            Msg = msg,
             AwaitsResponse = true,
             ExpiresAt = expires,
             Persisted = true,

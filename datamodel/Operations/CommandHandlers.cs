@@ -20,11 +20,13 @@ public delegate Task<CommandOutcome> AsyncCommandHandler(AsyncCommandContext con
 public sealed class CommandContext
 {
     private readonly Action<Func<CancellationToken, ValueTask>> _afterResponse;
+    private readonly Func<string, bool> _mayExecute;
 
     internal CommandContext(DmObject instance, string commandName, IReadOnlyDictionary<string, string> inputArgs, string commandKey,
         string controllerEndpointId, DmTransaction tx, DataModelTree tree, DateTimeOffset now,
-        Action<Func<CancellationToken, ValueTask>> afterResponse)
+        Action<Func<CancellationToken, ValueTask>> afterResponse, Func<string, bool> mayExecute)
     {
+        _mayExecute = mayExecute;
         Instance = instance;
         CommandName = commandName;
         InputArgs = inputArgs;
@@ -48,6 +50,9 @@ public sealed class CommandContext
 
     /// <summary>Runs <paramref name="action"/> once the response has been handed to the MTP (e.g. a reboot).</summary>
     public void AfterResponse(Func<CancellationToken, ValueTask> action) => _afterResponse(action);
+
+    /// <summary>Whether the invoking Controller may Operate <paramref name="commandPath"/> (CommandEvent 'x').</summary>
+    public bool MayExecute(string commandPath) => _mayExecute(commandPath);
 }
 
 /// <summary>What an asynchronous command sees while it runs outside the engine lock.</summary>

@@ -53,7 +53,7 @@ internal sealed class OperateHandler(OperationRunner runner, Action<Func<Cancell
                 return Failed(result, ErrorCodes.CommandFailure, $"{command.Name} is not available on this agent.");
             var savepoint = ctx.Tx.Savepoint();
             var context = new CommandContext(obj, command.Name, args, operate.CommandKey, ctx.Controller.EndpointId, ctx.Tx, ctx.Tree,
-                ctx.Time.GetUtcNow(), afterResponse);
+                ctx.Time.GetUtcNow(), afterResponse, path => ctx.Can(path, Permission.Execute));
             var outcome = handler(context);
             if (outcome.Failed)
             {

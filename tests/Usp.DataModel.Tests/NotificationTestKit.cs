@@ -25,10 +25,15 @@ internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
     public void Advance(TimeSpan by) => _now += by;
 }
 
-/// <summary>Records every Record the engine sends, decoded, with the clock time it was sent at.</summary>
+/// <summary>
+/// Records every Record the engine sends (<see cref="Records"/>) and every Notify they carry, decoded
+/// (segmented session payloads reassembled), with the clock time it was sent at.
+/// </summary>
 internal sealed class RecordingSender(TimeProvider clock) : IOutboundRecordSender
 {
     private readonly List<SentNotify> _sent = [];
+    private readonly List<Record> _records = [];
+    private readonly List<ByteString> _segments = [];
 
     public DeliveryResult Result { get; set; } = DeliveryResult.Delivered;
 
@@ -46,11 +51,41 @@ internal sealed class RecordingSender(TimeProvider clock) : IOutboundRecordSende
         var r = Record.Parser.ParseFrom(record.Span);
         Assert.Equal(controllerEndpointId, r.ToId);
         Assert.Equal(TestAgent.AgentId, r.FromId);
-        var msg = Msg.Parser.ParseFrom(r.NoSessionContext.Payload);
-        Assert.Equal(Header.Types.MsgType.Notify, msg.Header.MsgType);
         lock (_sent)
-            _sent.Add(new SentNotify(controllerEndpointId, msg.Header.MsgId, msg.Body.Request.Notify, clock.GetUtcNow()));
+        {
+            _records.Add(r);
+            if (Payload(r) is { } payload)
+            {
+                var msg = Msg.Parser.ParseFrom(payload);
+                Assert.Equal(Header.Types.MsgType.Notify, msg.Header.MsgType);
+                _sent.Add(new SentNotify(controllerEndpointId, msg.Header.MsgId, msg.Body.Request.Notify, clock.GetUtcNow()));
+            }
+        }
         return ValueTask.FromResult(Result);
+    }
+
+    public IReadOnlyList<Record> Records
+    {
+        get
+        {
+            lock (_sent)
+                return _records.ToList();
+        }
+    }
+
+    /// <summary>The whole Msg a Record completes, or null while a segmented payload is still arriving.</summary>
+    private ByteString? Payload(Record r)
+    {
+        if (r.RecordTypeCase == Record.RecordTypeOneofCase.NoSessionContext)
+            return r.NoSessionContext.Payload;
+        var sc = r.SessionContext;
+        Assert.NotNull(sc);
+        _segments.AddRange(sc.Payload);
+        if (sc.PayloadSarState is SessionContextRecord.Types.PayloadSARState.Begin or SessionContextRecord.Types.PayloadSARState.Inprocess)
+            return null;
+        var whole = ByteString.CopyFrom(_segments.SelectMany(p => p.ToByteArray()).ToArray());
+        _segments.Clear();
+        return whole;
     }
 }
 

@@ -81,10 +81,6 @@ public sealed class Tp469TrustTests : IDisposable
         return created.OperStatus.OperSuccess.InstantiatedPath;
     }
 
-    private RequestingController Controller(int instance) =>
-        new(_agent.Engine.GetValue($"Device.LocalAgent.Controller.{instance}.EndpointID")!,
-            _agent.Engine.Store.Tree.Find($"Device.LocalAgent.Controller.{instance}."));
-
     private static Msg GetMsg(string msgId, string path) => new()
     {
         Header = new Header { MsgId = msgId, MsgType = Header.Types.MsgType.Get },
@@ -239,54 +235,7 @@ public sealed class Tp469TrustTests : IDisposable
         Assert.Equal("true", _agent.Engine.GetValue(sub + "Enable"));
     }
 
-    // 2.17/2.18: the Operate handler lives on the notify branch; it asks exactly this check.
-    [Fact]
-    public void Tp469_2_17_OperationAllowedByCommandEventExecute()
-    {
-        AddPermission("Device.LocalAgent.Controller.1.", "rwxn", "rwxn", "rwxn", "rwxn", 1);
-
-        Assert.True(_agent.Engine.AccessPolicy.CanExecute(Controller(1), "Device.LocalAgent.Controller.1.SendOnBoardRequest()"));
-    }
-
-    [Fact]
-    public void Tp469_2_18_OperationNotAllowedWithoutCommandEventExecute()
-    {
-        AddPermission("Device.LocalAgent.Controller.1.", "rwxn", "rwxn", "rwxn", "rw-n", 1);
-
-        Assert.False(_agent.Engine.AccessPolicy.CanExecute(Controller(1), "Device.LocalAgent.Controller.1.SendOnBoardRequest()"));
-        Assert.True(_agent.Engine.AccessPolicy.CanNotify(Controller(1), "Device.LocalAgent.Controller.1.SendOnBoardRequest()"));
-    }
-
-    private void SubscribeToPeriodicNotifInterval(string param)
-    {
-        AddPermission("Device.LocalAgent.Controller.1.PeriodicNotifInterval", param, "rwxn", "rwxn", "rwxn", 1);
-        AddPermission("Device.LocalAgent.Subscription.", "rwxn", "rwxn", "rwxn", "rwxn", 2);
-        var resp = _agent.Add(false, ("Device.LocalAgent.Subscription.",
-            [("Enable", "true", false), ("NotifType", "ValueChange", false), ("ReferenceList", "Device.LocalAgent.Controller.1.PeriodicNotifInterval", false)]));
-        Assert.NotEmpty(Assert.Single(resp.Body.Response.AddResp.CreatedObjResults).OperStatus.OperSuccess.InstantiatedPath);
-
-        var set = _agent.Set(false, ("Device.LocalAgent.Controller.1.", [("PeriodicNotifInterval", "600", true)]));
-        var updated = Assert.Single(Assert.Single(set.Body.Response.SetResp.UpdatedObjResults).OperStatus.OperSuccess.UpdatedInstResults);
-        Assert.Equal("Device.LocalAgent.Controller.1.", updated.AffectedPath);
-        Assert.Equal("600", updated.UpdatedParams["PeriodicNotifInterval"]);
-    }
-
-    // 2.19/2.20 metric 4 (the Notify itself) belongs to the notify branch; it asks CanNotify before sending.
-    [Fact]
-    public void Tp469_2_19_ValueChangeNotificationAllowedOnParameter()
-    {
-        SubscribeToPeriodicNotifInterval("rw-n");
-
-        Assert.True(_agent.Engine.AccessPolicy.CanNotify(Controller(1), "Device.LocalAgent.Controller.1.PeriodicNotifInterval"));
-    }
-
-    [Fact]
-    public void Tp469_2_20_ValueChangeNotificationNotAllowedOnParameter()
-    {
-        SubscribeToPeriodicNotifInterval("rw--");
-
-        Assert.False(_agent.Engine.AccessPolicy.CanNotify(Controller(1), "Device.LocalAgent.Controller.1.PeriodicNotifInterval"));
-    }
+    // 2.17–2.20 (Operate and ValueChange under a Permission) are in Tp469TrustOperateNotifyTests, at message level.
 
     [Fact]
     public void Tp469_2_21_OverlappingPermissionsHigherOrderWins()
