@@ -12,24 +12,8 @@ internal static class SupportedPath
             problem = path.Length == 0 ? "The path is empty." : $"The path is longer than {PathParser.MaxPathLength} characters.";
             return false;
         }
-        var parts = new List<string>();
-        int depth = 0, start = 0;
-        bool quoted = false;
-        for (int i = 0; i < path.Length; i++)
-        {
-            char c = path[i];
-            if (quoted) { quoted = c != '"'; continue; }
-            if (c == '"' && depth > 0) quoted = true;
-            else if (c == '[') depth++;
-            else if (c == ']') depth--;
-            else if (c == '.' && depth == 0)
-            {
-                parts.Add(path[start..i]);
-                start = i + 1;
-            }
-        }
-        parts.Add(path[start..]);
-        if (depth != 0 || quoted || parts.Take(parts.Count - 1).Any(p => p.Length == 0) || parts[0] != "Device")
+        var parts = PathSegments.SplitAll(path, out bool balanced);
+        if (!balanced || parts.Take(parts.Count - 1).Any(p => p.Length == 0) || parts[0] != "Device")
         {
             problem = $"'{PathParser.Clip(path)}' is not a valid path.";
             return false;

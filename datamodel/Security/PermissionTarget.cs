@@ -1,3 +1,4 @@
+using Usp.DataModel.Paths;
 namespace Usp.DataModel.Security;
 
 /// <summary>
@@ -71,34 +72,4 @@ internal sealed class PermissionTarget
     }
 
     public override string ToString() => string.Join('.', _segments);
-}
-
-/// <summary>Splitting paths into dot-separated segments, keeping search expressions whole.</summary>
-internal static class PathSegments
-{
-    public static string[] Split(string path)
-    {
-        var parts = new List<string>();
-        int depth = 0, start = 0;
-        bool quoted = false;
-        for (int i = 0; i < path.Length; i++)
-        {
-            char c = path[i];
-            if (quoted) { quoted = c != '"'; continue; }
-            if (c == '"' && depth > 0) quoted = true;
-            else if (c == '[') depth++;
-            else if (c == ']') depth--;
-            else if (c == '.' && depth == 0)
-            {
-                parts.Add(path[start..i]);
-                start = i + 1;
-            }
-        }
-        if (start < path.Length)
-            parts.Add(path[start..]);
-        return [.. parts];
-    }
-
-    public static bool IsInstance(string segment) =>
-        segment is "{i}" or "*" || (segment.Length > 0 && segment.All(char.IsAsciiDigit));
 }

@@ -1,3 +1,4 @@
+using Usp.DataModel.Paths;
 using Usp.DataModel.Store;
 
 namespace Usp.DataModel.Security;
