@@ -14,6 +14,9 @@ internal sealed class InMemoryNetwork
     private readonly List<(IPEndPoint From, IPEndPoint To, byte[] Datagram)> _sent = [];
     private int _nextPort = 40000;
 
+    /// <summary>Off for floods, so the log does not grow.</summary>
+    public bool RecordSent { get; set; } = true;
+
     /// <summary>Return false to drop a datagram.</summary>
     public Func<IPEndPoint, IPEndPoint, byte[], bool>? Filter { get; set; }
 
@@ -66,7 +69,10 @@ internal sealed class InMemoryNetwork
         InMemoryTransport? target;
         lock (_gate)
         {
-            _sent.Add((from, to, copy));
+            if (RecordSent)
+            {
+                _sent.Add((from, to, copy));
+            }
             _transports.TryGetValue(to, out target);
         }
         if (Filter is { } filter && !filter(from, to, copy))
