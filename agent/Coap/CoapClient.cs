@@ -105,14 +105,16 @@ public sealed class CoapClient(CoapEndpoint endpoint)
     {
         ArgumentNullException.ThrowIfNull(request);
         var options = Endpoint.Options;
+        // One token for every block of the transfer: some servers (node-coap) key reassembly by token.
+        var token = CoapEndpoint.NewToken();
         CoapMessage response = request.Payload.Length > options.PreferredBlockSize
-            ? await SendBlock1Async(request, cancellationToken).ConfigureAwait(false)
-            : await Endpoint.SendRequestAsync(WithPayload(request, request.Payload), request.Destination, cancellationToken).ConfigureAwait(false);
+            ? await SendBlock1Async(request, token, cancellationToken).ConfigureAwait(false)
+            : await Endpoint.SendRequestAsync(WithPayload(request, request.Payload, token), request.Destination, cancellationToken).ConfigureAwait(false);
 
         var payload = response.Payload;
         if (response.Block2 is { More: true } first && response.Code.IsSuccess)
         {
-            (response, payload) = await FetchBlock2Async(request, response, first, cancellationToken).ConfigureAwait(false);
+            (response, payload) = await FetchBlock2Async(request, token, response, first, cancellationToken).ConfigureAwait(false);
         }
         return new CoapResponse(response.Code, payload, response.ContentFormat)
         {
@@ -122,14 +124,15 @@ public sealed class CoapClient(CoapEndpoint endpoint)
         };
     }
 
-    private static CoapMessage WithPayload(CoapRequest request, ReadOnlyMemory<byte> payload)
+    private static CoapMessage WithPayload(CoapRequest request, ReadOnlyMemory<byte> payload, byte[] token)
     {
         var message = request.ToMessage();
         message.Payload = payload;
+        message.Token = token;
         return message;
     }
 
-    private async Task<CoapMessage> SendBlock1Async(CoapRequest request, CancellationToken cancellationToken)
+    private async Task<CoapMessage> SendBlock1Async(CoapRequest request, byte[] token, CancellationToken cancellationToken)
     {
         var body = request.Payload;
         int szx = Endpoint.Options.PreferredSizeExponent;
@@ -139,7 +142,7 @@ public sealed class CoapClient(CoapEndpoint endpoint)
             int size = 1 << (szx + 4);
             int take = Math.Min(size, body.Length - offset);
             bool more = offset + take < body.Length;
-            var message = WithPayload(request, body.Slice(offset, take));
+            var message = WithPayload(request, body.Slice(offset, take), token);
             message.Block1 = new CoapBlockOption((uint)(offset / size), more, szx);
             if (offset == 0)
             {
@@ -164,7 +167,7 @@ public sealed class CoapClient(CoapEndpoint endpoint)
         }
     }
 
-    private async Task<(CoapMessage Last, ReadOnlyMemory<byte> Body)> FetchBlock2Async(CoapRequest request, CoapMessage first,
+    private async Task<(CoapMessage Last, ReadOnlyMemory<byte> Body)> FetchBlock2Async(CoapRequest request, byte[] token, CoapMessage first,
         CoapBlockOption block, CancellationToken cancellationToken)
     {
         int max = Endpoint.Options.MaxReassembledSize;
@@ -178,6 +181,7 @@ public sealed class CoapClient(CoapEndpoint endpoint)
         while (block.More)
         {
             var next = request.ToMessage();
+            next.Token = token;
             next.Block2 = new CoapBlockOption(block.Number + 1, false, block.SizeExponent);
             last = await Endpoint.SendRequestAsync(next, request.Destination, cancellationToken).ConfigureAwait(false);
             if (!last.Code.IsSuccess)

@@ -89,6 +89,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
 
     /// <summary>
     /// Sends one request (CON by default) and returns the matching response: piggybacked, separate, or NON.
+    /// An empty token gets a fresh random one; a given token (e.g. kept across the blocks of one transfer) is used as is.
     /// Throws <see cref="CoapTimeoutException"/> or <see cref="CoapResetException"/> when delivery fails.
     /// </summary>
     public async Task<CoapMessage> SendRequestAsync(CoapMessage request, IPEndPoint peer, CancellationToken cancellationToken = default)
@@ -104,18 +105,30 @@ public sealed class CoapEndpoint : IAsyncDisposable
         var slot = GetNStartSlot(peer);
         await slot.WaitAsync(cancellationToken).ConfigureAwait(false);
         var exchange = new ClientExchange(peer, slot);
-        lock (_gate)
+        try
         {
-            Span<byte> token = stackalloc byte[8];
-            do
+            lock (_gate)
             {
-                RandomNumberGenerator.Fill(token);
-                exchange.Token = TokenKey.From(token);
+                if (request.Token.IsEmpty)
+                {
+                    do
+                    {
+                        request.Token = NewToken();
+                    }
+                    while (_awaitingResponse.ContainsKey((peer, TokenKey.From(request.Token.Span))));
+                }
+                exchange.Token = TokenKey.From(request.Token.Span);
+                if (!_awaitingResponse.TryAdd((peer, exchange.Token), exchange))
+                {
+                    throw new InvalidOperationException("The token is already in use by another request to this peer.");
+                }
+                request.MessageId = NextMessageId();
             }
-            while (_awaitingResponse.ContainsKey((peer, exchange.Token)));
-            _awaitingResponse.Add((peer, exchange.Token), exchange);
-            request.Token = token.ToArray();
-            request.MessageId = NextMessageId();
+        }
+        catch
+        {
+            exchange.ReleaseNStart();
+            throw;
         }
         if (cancellationToken.CanBeCanceled)
         {
@@ -582,6 +595,14 @@ public sealed class CoapEndpoint : IAsyncDisposable
             }
             return slot;
         }
+    }
+
+    /// <summary>Eight random bytes (RFC 7252 §5.3.1: hard to guess).</summary>
+    internal static byte[] NewToken()
+    {
+        var token = new byte[8];
+        RandomNumberGenerator.Fill(token);
+        return token;
     }
 
     private ushort NextMessageId() => (ushort)Interlocked.Increment(ref _messageId);
