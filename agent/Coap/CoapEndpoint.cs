@@ -206,13 +206,15 @@ public sealed class CoapEndpoint : IAsyncDisposable
 
         bool confirmable = message.Type == CoapMessageType.Confirmable;
         InboundExchange inbound;
+        bool duplicate;
         byte[]? resend = null;
         lock (_gate)
         {
             var cache = confirmable ? _confirmableDedup : _nonConfirmableDedup;
-            if (cache.TryGetOrAdd(peer, message.MessageId, _time.GetUtcNow(), out inbound))
+            duplicate = cache.TryGetOrAdd(peer, message.MessageId, _time.GetUtcNow(), out inbound);
+            if (duplicate && confirmable)
             {
-                if (confirmable && inbound.Reply is null && message.IsRequest)
+                if (inbound.Reply is null && message.IsRequest)
                 {
                     // Still processing: acknowledge now so the client stops retransmitting.
                     inbound.Reply = EmptyAckFor(message.MessageId);
@@ -220,11 +222,10 @@ public sealed class CoapEndpoint : IAsyncDisposable
                     inbound.SeparateAckTimer?.Dispose();
                     inbound.SeparateAckTimer = null;
                 }
-                resend = confirmable ? inbound.Reply : null;
-                inbound = null!;
+                resend = inbound.Reply;
             }
         }
-        if (inbound is null)
+        if (duplicate)
         {
             if (resend is not null)
             {

@@ -21,7 +21,13 @@ public sealed class CoapEndpointOptions
     public TimeSpan? SeparateResponseTimeout { get; set; }
 
     /// <summary>Bound on remembered message IDs per lifetime window, so a flood cannot grow memory without limit.</summary>
-    public int MaxDeduplicationEntries { get; set; } = 16384;
+    public int MaxDeduplicationEntries { get; set; } = 8192;
+
+    /// <summary>
+    /// Run resource handlers on the receive path instead of the thread pool. Only for deterministic tests:
+    /// a handler that blocks would then stall every peer.
+    /// </summary>
+    public bool RunHandlersInline { get; set; }
 
     /// <summary>Block size for Block1 uploads we send and Block2 responses we serve (16..1024, power of two).</summary>
     public int PreferredBlockSize { get; set; } = 1024;

@@ -71,6 +71,10 @@ public sealed class CoapServer
             return SliceBlock(cached, follow.Number, Math.Min(follow.SizeExponent, _endpoint.Options.PreferredSizeExponent));
         }
 
+        if (request.HasOption(CoapOptionNumber.ProxyUri) || request.HasOption(CoapOptionNumber.ProxyScheme))
+        {
+            return CoapResponses.Error(CoapCode.ProxyingNotSupported, "This server is not a proxy");
+        }
         if (path == CoapLinkFormat.WellKnownCorePath)
         {
             if (method != CoapMethod.Get)
@@ -131,12 +135,20 @@ public sealed class CoapServer
         CoapResponse result;
         try
         {
-            result = await resource.Handler(new CoapRequestContext(request, peer, resource, body, query), cancellationToken).ConfigureAwait(false);
+            var context = new CoapRequestContext(request, peer, resource, body, query);
+            result = _endpoint.Options.RunHandlersInline
+                ? await resource.Handler(context, cancellationToken).ConfigureAwait(false)
+                : await Task.Run(() => resource.Handler(context, cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
             _endpoint.Options.Log?.Invoke($"coap: handler for /{path} failed: {e}");
             return CoapResponses.Error(CoapCode.InternalServerError, "Internal server error");
+        }
+        if (request.TryGetUInt(CoapOptionNumber.Accept, out uint accept) && result.Code.IsSuccess &&
+            result.ContentFormat is { } produced && produced != accept)
+        {
+            return CoapResponses.Error(CoapCode.NotAcceptable, $"Only Content-Format {produced} is available");
         }
         var response = result.ToMessage();
         if (block1 is { } last)

@@ -50,6 +50,7 @@ public ref struct CoapMessageReader
     private int _position;
     private ushort _lastNumber;
     private bool _optionsDone;
+    private readonly bool _tokenValid;
 
     public CoapMessageReader(ReadOnlySpan<byte> datagram)
     {
@@ -60,6 +61,7 @@ public ref struct CoapMessageReader
         {
             Error = CoapFormatError.Truncated;
         }
+        _tokenValid = Error == CoapFormatError.None;
         if (Error == CoapFormatError.None && header.Code.IsEmpty && datagram.Length != CoapHeader.Size)
         {
             // An Empty message is exactly the 4-byte header (RFC 7252 §4.1).
@@ -77,9 +79,8 @@ public ref struct CoapMessageReader
 
     public CoapFormatError Error { get; private set; }
 
-    public readonly ReadOnlySpan<byte> Token => Error is CoapFormatError.None or >= CoapFormatError.OptionDeltaReserved
-        ? _datagram.Slice(CoapHeader.Size, Header.TokenLength)
-        : default;
+    /// <summary>The token, when the header and token were readable (even if a later part is malformed).</summary>
+    public readonly ReadOnlySpan<byte> Token => _tokenValid ? _datagram.Slice(CoapHeader.Size, Header.TokenLength) : default;
 
     /// <summary>The payload; valid once <see cref="TryReadOption"/> has returned false with no error.</summary>
     public readonly ReadOnlySpan<byte> Payload => _optionsDone && Error == CoapFormatError.None ? _datagram[_position..] : default;

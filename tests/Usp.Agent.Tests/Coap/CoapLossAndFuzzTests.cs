@@ -14,7 +14,7 @@ public class CoapLossAndFuzzTests
         {
             // MAX_RETRANSMIT is raised so that, at 30% loss each way (49% per round trip), an exchange that
             // legitimately runs out of retransmissions is a ~1e-5 event; virtual time makes the back-off free.
-            var options = new CoapEndpointOptions { MaxRetransmit = 16 };
+            var options = new CoapEndpointOptions { MaxRetransmit = 16, RunHandlersInline = true };
             ServerTransport = new LossyTransport(Network.CreateTransport(), 0.3, seed);
             ClientTransport = new LossyTransport(Network.CreateTransport(), 0.3, seed + 1);
             ServerEndpoint = new CoapEndpoint(ServerTransport, options, Clock);

@@ -338,6 +338,29 @@ public class CoapServerTests
     }
 
     [Fact]
+    public async Task Proxy_uri_gets_5_05_proxying_not_supported()
+    {
+        await using var bed = CoapTestBed.Create();
+        var request = bed.Request(CoapMethod.Get, "");
+        request.Options.Add(CoapOption.FromString(CoapOptionNumber.ProxyUri, "coap://example.com/x"));
+        Assert.Equal(CoapCode.ProxyingNotSupported, (await bed.SendAsync(request)).Code);
+    }
+
+    [Fact]
+    public async Task Accept_that_the_resource_cannot_produce_gets_4_06()
+    {
+        await using var bed = CoapTestBed.Create();
+        bed.Server.AddResource(new CoapResource("r", (_, _) => ValueTask.FromResult(new CoapResponse(CoapCode.Content, "x"u8.ToArray(), CoapContentFormat.TextPlain))));
+        var wrong = bed.Request(CoapMethod.Get, "r");
+        wrong.Accept = CoapContentFormat.OctetStream;
+        var right = bed.Request(CoapMethod.Get, "r");
+        right.Accept = CoapContentFormat.TextPlain;
+
+        Assert.Equal(CoapCode.NotAcceptable, (await bed.SendAsync(wrong)).Code);
+        Assert.Equal(CoapCode.Content, (await bed.SendAsync(right)).Code);
+    }
+
+    [Fact]
     public async Task Removed_resource_is_no_longer_served_or_listed()
     {
         await using var bed = CoapTestBed.Create();

@@ -114,6 +114,37 @@ public class CoapUdpTests
     }
 
     [Fact]
+    public async Task Handler_that_blocks_its_thread_does_not_stall_other_peers()
+    {
+        await using var serverEndpoint = CoapEndpoint.BindUdp(new IPEndPoint(IPAddress.Loopback, 0));
+        var server = new CoapServer(serverEndpoint);
+        using var gate = new ManualResetEventSlim();
+        server.AddResource(new CoapResource("blocking", (_, _) =>
+        {
+            gate.Wait(TimeSpan.FromSeconds(30)); // a badly behaved, synchronous handler
+            return ValueTask.FromResult(new CoapResponse(CoapCode.Changed));
+        }));
+        server.AddResource(new CoapResource("fast", (_, _) => ValueTask.FromResult(new CoapResponse(CoapCode.Content))));
+        serverEndpoint.Start();
+        await using var a = CoapEndpoint.BindUdp(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var b = CoapEndpoint.BindUdp(new IPEndPoint(IPAddress.Loopback, 0));
+        a.Start();
+        b.Start();
+        var blocked = new CoapRequest(CoapMethod.Post, serverEndpoint.LocalEndPoint);
+        blocked.SetPath("blocking");
+        var fast = new CoapRequest(CoapMethod.Get, serverEndpoint.LocalEndPoint);
+        fast.SetPath("fast");
+
+        var slowSend = new CoapClient(a).SendAsync(blocked);
+        var fastResponse = await Drive.WithGuard(new CoapClient(b).SendAsync(fast));
+
+        Assert.Equal(CoapCode.Content, fastResponse.Code);
+        Assert.False(slowSend.IsCompleted);
+        gate.Set();
+        Assert.Equal(CoapCode.Changed, (await Drive.WithGuard(slowSend)).Code);
+    }
+
+    [Fact]
     public async Task Receive_loop_survives_garbage_and_keeps_serving()
     {
         await using var serverEndpoint = CoapEndpoint.BindUdp(new IPEndPoint(IPAddress.Loopback, 0));

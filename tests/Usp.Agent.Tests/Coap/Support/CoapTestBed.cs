@@ -8,8 +8,8 @@ internal sealed class CoapTestBed : IAsyncDisposable
 {
     private CoapTestBed(Action<CoapEndpointOptions>? configureServer, Action<CoapEndpointOptions>? configureClient)
     {
-        ServerOptions = new CoapEndpointOptions { AckRandomFactor = 1.0 };
-        ClientOptions = new CoapEndpointOptions { AckRandomFactor = 1.0 };
+        ServerOptions = new CoapEndpointOptions { AckRandomFactor = 1.0, RunHandlersInline = true };
+        ClientOptions = new CoapEndpointOptions { AckRandomFactor = 1.0, RunHandlersInline = true };
         configureServer?.Invoke(ServerOptions);
         configureClient?.Invoke(ClientOptions);
         ServerEndpoint = new CoapEndpoint(Network.CreateTransport(), ServerOptions, Clock);
