@@ -281,6 +281,43 @@ public class CoapCodecTests
     }
 
     [Fact]
+    public void Reading_and_writing_options_allocates_nothing()
+    {
+        var message = new CoapMessage { Type = CoapMessageType.Confirmable, Code = CoapCode.FromMethod(CoapMethod.Post), MessageId = 5, Token = new byte[8] };
+        for (int i = 0; i < 10; i++)
+        {
+            message.AddOption(CoapOptionNumber.UriPath, "segment" + i);
+        }
+        message.SetUIntOption(CoapOptionNumber.Block1, 0x1E);
+        message.Payload = new byte[512];
+        byte[] datagram = message.ToArray();
+        var destination = new byte[datagram.Length];
+        int Walk()
+        {
+            var reader = new CoapMessageReader(datagram);
+            var writer = new CoapMessageWriter(destination);
+            writer.WriteHeader(reader.Header.Type, reader.Header.Code, reader.Header.MessageId, reader.Token);
+            int count = 0;
+            while (reader.TryReadOption(out ushort number, out var value))
+            {
+                writer.WriteOption(number, value);
+                count++;
+            }
+            writer.WritePayload(reader.Payload);
+            return count;
+        }
+        Walk();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int options = Walk();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(11, options);
+        Assert.Equal(0, allocated);
+        Assert.Equal(datagram, destination);
+    }
+
+    [Fact]
     public void Writer_refuses_a_buffer_that_is_too_small()
     {
         var message = new CoapMessage { Code = CoapCode.Content, Payload = new byte[100] };
