@@ -136,15 +136,24 @@ public sealed class CoapEndpoint : IAsyncDisposable
                 () => Finish(exchange, null, new OperationCanceledException(cancellationToken)));
         }
 
-        if (request.Type == CoapMessageType.Confirmable)
+        try
         {
-            SendConfirmable(request, peer, exchange);
+            if (request.Type == CoapMessageType.Confirmable)
+            {
+                SendConfirmable(request, peer, exchange);
+            }
+            else
+            {
+                var datagram = request.ToArray();
+                exchange.ReleaseNStart();
+                StartResponseTimer(exchange, _options.NonLifetime);
+                Send(datagram, peer);
+            }
         }
-        else
+        catch (Exception e)
         {
-            exchange.ReleaseNStart();
-            StartResponseTimer(exchange, _options.NonLifetime);
-            Send(request.ToArray(), peer);
+            // The request could not be encoded; forget the exchange so the token and NSTART slot are freed.
+            Finish(exchange, null, e);
         }
         return await exchange.Response.Task.ConfigureAwait(false);
     }
@@ -373,7 +382,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
             {
                 response.Type = CoapMessageType.Acknowledgement;
                 response.MessageId = request.MessageId;
-                inbound.Reply = datagram = response.ToArray();
+                inbound.Reply = datagram = EncodeOrInternalError(response);
                 inbound.Acknowledged = true;
             }
             else
@@ -382,7 +391,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
                 response.MessageId = NextMessageId();
                 if (response.Type == CoapMessageType.NonConfirmable)
                 {
-                    datagram = response.ToArray();
+                    datagram = EncodeOrInternalError(response);
                 }
             }
         }
@@ -392,7 +401,35 @@ public sealed class CoapEndpoint : IAsyncDisposable
         }
         else
         {
-            SendConfirmable(response, peer, exchange: null);
+            try
+            {
+                SendConfirmable(response, peer, exchange: null);
+            }
+            catch (ArgumentException e)
+            {
+                var fallback = InternalError(e);
+                fallback.Type = CoapMessageType.Confirmable;
+                fallback.MessageId = response.MessageId;
+                fallback.Token = response.Token;
+                SendConfirmable(fallback, peer, exchange: null);
+            }
+        }
+    }
+
+    /// <summary>A handler's response that cannot be encoded (e.g. an oversized option) becomes a 5.00, never silence.</summary>
+    private byte[] EncodeOrInternalError(CoapMessage response)
+    {
+        try
+        {
+            return response.ToArray();
+        }
+        catch (ArgumentException e)
+        {
+            var fallback = InternalError(e);
+            fallback.Type = response.Type;
+            fallback.MessageId = response.MessageId;
+            fallback.Token = response.Token;
+            return fallback.ToArray();
         }
     }
 

@@ -202,6 +202,10 @@ public ref struct CoapMessageWriter
         {
             throw new InvalidOperationException("Options must be written in ascending order.");
         }
+        if (value.Length > MaxOptionLength)
+        {
+            throw new ArgumentException($"An option value is at most {MaxOptionLength} bytes.", nameof(value));
+        }
         int delta = number - _lastNumber;
         EnsureSpace(OptionSize(delta, value.Length));
         int headerAt = _position++;
@@ -232,6 +236,9 @@ public ref struct CoapMessageWriter
         payload.CopyTo(_buffer[_position..]);
         _position += payload.Length;
     }
+
+    /// <summary>The largest length the 2-byte length extension can express (65535 + 269).</summary>
+    public const int MaxOptionLength = ushort.MaxValue + 269;
 
     public static int OptionSize(int delta, int length) => 1 + ExtendedSize(delta) + ExtendedSize(length) + length;
 

@@ -72,6 +72,45 @@ public class CoapLossAndFuzzTests
     }
 
     [Fact]
+    public async Task Two_hundred_concurrent_exchanges_from_eight_peers_over_30_percent_loss_are_each_processed_once()
+    {
+        await using var bed = new LossyBed(seed: 4321);
+        var processed = new ConcurrentDictionary<string, int>();
+        bed.Server.AddResource(new CoapResource("e/agent", (ctx, _) =>
+        {
+            processed.AddOrUpdate(Encoding.ASCII.GetString(ctx.Payload.Span), 1, (_, n) => n + 1);
+            return ValueTask.FromResult(new CoapResponse(CoapCode.Changed, ctx.Payload));
+        }));
+        var options = new CoapEndpointOptions { MaxRetransmit = 16, RunHandlersInline = true };
+        var peers = new List<CoapEndpoint>();
+        var sends = new List<Task<CoapResponse>>();
+        for (int p = 0; p < 8; p++)
+        {
+            var endpoint = new CoapEndpoint(new LossyTransport(bed.Network.CreateTransport(), 0.3, 100 + p), options, bed.Clock);
+            endpoint.Start();
+            peers.Add(endpoint);
+            var client = new CoapClient(endpoint);
+            for (int i = 0; i < 25; i++)
+            {
+                var request = new CoapRequest(CoapMethod.Post, bed.ServerEndpoint.LocalEndPoint) { Payload = Encoding.ASCII.GetBytes($"p{p}-r{i}") };
+                request.SetPath("e/agent");
+                sends.Add(client.SendAsync(request)); // NSTART 1 queues these per peer
+            }
+        }
+
+        var responses = await Drive.UntilDone(bed.Clock, Task.WhenAll(sends));
+
+        Assert.All(responses, r => Assert.Equal(CoapCode.Changed, r.Code));
+        Assert.Equal(200, responses.Select(r => Encoding.ASCII.GetString(r.Payload.Span)).Distinct().Count());
+        Assert.Equal(200, processed.Count);
+        Assert.All(processed, p => Assert.Equal(1, p.Value));
+        foreach (var endpoint in peers)
+        {
+            await endpoint.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Block_wise_posts_and_gets_arrive_intact_over_30_percent_loss()
     {
         await using var bed = new LossyBed(seed: 99);

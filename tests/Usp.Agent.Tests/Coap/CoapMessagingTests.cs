@@ -518,6 +518,32 @@ public class CoapMessagingTests
     }
 
     [Fact]
+    public async Task Response_that_cannot_be_encoded_becomes_5_00_instead_of_silence()
+    {
+        await using var bed = CoapTestBed.Create();
+        bed.Server.AddResource(new CoapResource("bad", (_, _) => ValueTask.FromResult(new CoapResponse(CoapCode.Content)
+        {
+            Options = [new CoapOption(CoapOptionNumber.LocationPath, new byte[70_000])],
+        })));
+
+        Assert.Equal(CoapCode.InternalServerError, (await bed.SendAsync(bed.Request(CoapMethod.Get, "bad"))).Code);
+    }
+
+    [Fact]
+    public async Task Request_that_cannot_be_encoded_fails_and_frees_the_nstart_slot()
+    {
+        await using var bed = CoapTestBed.Create();
+        bed.Server.AddResource(Echo("r"));
+        var bad = bed.Request(CoapMethod.Get, "r");
+        bad.Options.Add(new CoapOption(CoapOptionNumber.LocationPath, new byte[70_000]));
+
+        await Assert.ThrowsAsync<ArgumentException>(() => bed.SendAsync(bad));
+
+        Assert.Equal(0, bed.ClientEndpoint.PendingExchangeCount);
+        Assert.Equal(CoapCode.Content, (await bed.SendAsync(bed.Request(CoapMethod.Get, "r"))).Code);
+    }
+
+    [Fact]
     public async Task Message_ids_of_consecutive_requests_differ_and_tokens_are_eight_random_bytes()
     {
         await using var bed = CoapTestBed.Create();
