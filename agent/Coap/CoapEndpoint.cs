@@ -22,7 +22,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
     private readonly DeduplicationCache _nonConfirmableDedup;
     private readonly Dictionary<(IPEndPoint Peer, ushort MessageId), OutgoingConfirmable> _awaitingAck = [];
     private readonly Dictionary<(IPEndPoint Peer, TokenKey Token), ClientExchange> _awaitingResponse = [];
-    private readonly Dictionary<IPEndPoint, SemaphoreSlim> _nstartSlots = [];
+    private readonly Dictionary<IPEndPoint, NStartSlot> _nstartSlots = [];
     private readonly CancellationTokenSource _shutdown = new();
     private int _messageId = Random.Shared.Next(ushort.MaxValue + 1);
     private CoapRequestHandler? _requestHandler;
@@ -58,6 +58,17 @@ public sealed class CoapEndpoint : IAsyncDisposable
             lock (_gate)
             {
                 return _confirmableDedup.Count + _nonConfirmableDedup.Count;
+            }
+        }
+    }
+
+    internal int NStartSlotCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _nstartSlots.Count;
             }
         }
     }
@@ -102,8 +113,16 @@ public sealed class CoapEndpoint : IAsyncDisposable
         }
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
 
-        var slot = GetNStartSlot(peer);
-        await slot.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var slot = AcquireNStartSlot(peer);
+        try
+        {
+            await slot.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            ReleaseNStartSlot(peer);
+            throw;
+        }
         var exchange = new ClientExchange(peer, slot);
         try
         {
@@ -128,6 +147,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
         catch
         {
             exchange.ReleaseNStart();
+            ReleaseNStartSlot(peer);
             throw;
         }
         if (cancellationToken.CanBeCanceled)
@@ -611,6 +631,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
             exchange.ResponseTimer?.Dispose();
         }
         exchange.ReleaseNStart();
+        ReleaseNStartSlot(exchange.Peer);
         exchange.Cancellation.Dispose();
         if (failure is not null)
         {
@@ -622,16 +643,29 @@ public sealed class CoapEndpoint : IAsyncDisposable
         }
     }
 
-    private SemaphoreSlim GetNStartSlot(IPEndPoint peer)
+    /// <summary>The per-peer NSTART semaphore, reference-counted so that peers we no longer talk to are forgotten.</summary>
+    private SemaphoreSlim AcquireNStartSlot(IPEndPoint peer)
     {
         lock (_gate)
         {
             if (!_nstartSlots.TryGetValue(peer, out var slot))
             {
-                slot = new SemaphoreSlim(_options.NStart, _options.NStart);
+                slot = new NStartSlot(new SemaphoreSlim(_options.NStart, _options.NStart));
                 _nstartSlots[peer] = slot;
             }
-            return slot;
+            slot.Users++;
+            return slot.Semaphore;
+        }
+    }
+
+    private void ReleaseNStartSlot(IPEndPoint peer)
+    {
+        lock (_gate)
+        {
+            if (_nstartSlots.TryGetValue(peer, out var slot) && --slot.Users == 0)
+            {
+                _nstartSlots.Remove(peer);
+            }
         }
     }
 
@@ -709,6 +743,12 @@ public sealed class CoapEndpoint : IAsyncDisposable
             Finish(exchange, null, new ObjectDisposedException(nameof(CoapEndpoint)));
         }
         _shutdown.Dispose();
+    }
+
+    private sealed class NStartSlot(SemaphoreSlim semaphore)
+    {
+        public SemaphoreSlim Semaphore { get; } = semaphore;
+        public int Users { get; set; }
     }
 
     private sealed class OutgoingConfirmable(IPEndPoint peer, ushort messageId, byte[] datagram, ClientExchange? exchange)

@@ -295,6 +295,31 @@ public class CoapMessagingTests
     }
 
     [Fact]
+    public async Task Per_peer_nstart_state_is_forgotten_once_no_request_is_outstanding()
+    {
+        await using var bed = CoapTestBed.Create();
+        var peers = Enumerable.Range(0, 20).Select(_ => bed.CreateRawPeer()).ToList();
+        foreach (var peer in peers)
+        {
+            peer.OnReceived = datagram =>
+            {
+                CoapMessage.TryDecode(datagram, out var request);
+                peer.Send(bed.ClientEndpoint.LocalEndPoint, new CoapMessage
+                {
+                    Type = CoapMessageType.Acknowledgement, Code = CoapCode.Content, MessageId = request!.MessageId, Token = request.Token,
+                });
+            };
+        }
+
+        var sends = peers.SelectMany(p => Enumerable.Range(0, 3).Select(_ => bed.Client.SendAsync(new CoapRequest(CoapMethod.Get, p.Address)))).ToList();
+        await Drive.UntilDone(bed.Clock, Task.WhenAll(sends));
+
+        Assert.All(sends, s => Assert.Equal(CoapCode.Content, s.Result.Code));
+        Assert.Equal(0, bed.ClientEndpoint.NStartSlotCount);
+        Assert.Equal(0, bed.ClientEndpoint.PendingExchangeCount);
+    }
+
+    [Fact]
     public async Task Empty_confirmable_ping_is_answered_with_reset()
     {
         await using var bed = CoapTestBed.Create();
