@@ -552,9 +552,11 @@ public sealed class CoapEndpoint : IAsyncDisposable
             {
                 exchange.Pending = pending;
             }
-            pending.Timer = _time.CreateTimer(static state => ((OutgoingConfirmable)state!).Owner!.OnRetransmitTimer((OutgoingConfirmable)state),
-                pending, pending.Timeout, Timeout.InfiniteTimeSpan);
-            pending.Owner = this;
+            pending.Timer = _time.CreateTimer(static state =>
+            {
+                var (endpoint, confirmable) = ((CoapEndpoint, OutgoingConfirmable))state!;
+                endpoint.OnRetransmitTimer(confirmable);
+            }, (this, pending), pending.Timeout, Timeout.InfiniteTimeSpan);
         }
         Send(pending.Datagram, peer);
     }
@@ -757,7 +759,6 @@ public sealed class CoapEndpoint : IAsyncDisposable
         public ushort MessageId { get; } = messageId;
         public byte[] Datagram { get; } = datagram;
         public ClientExchange? Exchange { get; } = exchange;
-        public CoapEndpoint? Owner { get; set; }
         public int Retransmissions { get; set; }
         public TimeSpan Timeout { get; set; }
         public ITimer? Timer { get; set; }
