@@ -230,6 +230,40 @@ public class CoapMessagingTests
     }
 
     [Fact]
+    public async Task Reset_to_a_separate_response_stops_its_retransmission()
+    {
+        await using var bed = CoapTestBed.Create();
+        var release = new TaskCompletionSource<CoapResponse>();
+        bed.Server.AddResource(new CoapResource("slow", (_, _) => new ValueTask<CoapResponse>(release.Task)));
+        var peer = bed.CreateRawPeer();
+        peer.OnReceived = datagram =>
+        {
+            CoapMessage.TryDecode(datagram, out var m);
+            if (m!.Type == CoapMessageType.Confirmable)
+            {
+                peer.Send(bed.ServerAddress, new CoapMessage { Type = CoapMessageType.Reset, MessageId = m.MessageId });
+            }
+        };
+
+        peer.Send(bed.ServerAddress, RawPeer.Request(CoapMessageType.Confirmable, CoapMethod.Get, 400, "slow"));
+        bed.Clock.Advance(TimeSpan.FromSeconds(1));
+        release.SetResult(new CoapResponse(CoapCode.Content));
+        await Drive.WithGuard(Task.Run(async () =>
+        {
+            while (peer.Received.Count < 2)
+            {
+                await Task.Delay(5);
+            }
+            return true;
+        }));
+        bed.Clock.Advance(TimeSpan.FromSeconds(120));
+
+        Assert.Equal(2, peer.Received.Count); // the empty ACK and one separate response, never retransmitted
+        Assert.Equal(CoapMessageType.Confirmable, peer.Received[1].Type);
+        Assert.Equal(0, bed.ServerEndpoint.PendingExchangeCount);
+    }
+
+    [Fact]
     public async Task Duplicate_request_while_the_handler_runs_is_acknowledged_at_once()
     {
         await using var bed = CoapTestBed.Create();

@@ -284,6 +284,18 @@ public class CoapServerTests
     }
 
     [Fact]
+    public async Task Client_refuses_a_block2_body_larger_than_its_reassembly_cap()
+    {
+        await using var bed = CoapTestBed.Create(configureClient: o => o.MaxReassembledSize = 4096);
+        bed.Server.AddResource(new CoapResource("big", (_, _) => ValueTask.FromResult(new CoapResponse(CoapCode.Content, Body(10_000)))));
+
+        var failure = await Assert.ThrowsAsync<CoapProtocolException>(() => bed.SendAsync(bed.Request(CoapMethod.Get, "big")));
+
+        Assert.Contains("4096", failure.Message);
+        Assert.Single(bed.Network.Sent(), s => s.Message.IsRequest); // refused on Size2, before fetching more
+    }
+
+    [Fact]
     public async Task Block2_honours_a_smaller_block_size_requested_by_the_client()
     {
         await using var bed = CoapTestBed.Create();
