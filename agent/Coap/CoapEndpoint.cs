@@ -546,6 +546,10 @@ public sealed class CoapEndpoint : IAsyncDisposable
         double factor = 1.0 + (Random.Shared.NextDouble() * (_options.AckRandomFactor - 1.0));
         lock (_gate)
         {
+            if (exchange is { Finished: true })
+            {
+                return; // cancelled before it was sent
+            }
             pending.Timeout = _options.AckTimeout * factor;
             _awaitingAck[(peer, pending.MessageId)] = pending;
             if (exchange is not null)

@@ -560,6 +560,19 @@ public class CoapMessagingTests
     }
 
     [Fact]
+    public async Task Request_with_an_already_cancelled_token_is_never_sent()
+    {
+        await using var bed = CoapTestBed.Create();
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => bed.Client.SendAsync(bed.Request(CoapMethod.Get, "r"), cts.Token));
+
+        Assert.Empty(bed.Network.SentRaw());
+        Assert.Equal(0, bed.ClientEndpoint.PendingExchangeCount);
+    }
+
+    [Fact]
     public async Task Throwing_handler_yields_5_00_and_the_endpoint_keeps_serving()
     {
         await using var bed = CoapTestBed.Create();
