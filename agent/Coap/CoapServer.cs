@@ -60,7 +60,7 @@ public sealed class CoapServer
         var method = (CoapMethod)request.Code.Value;
         string path = request.UriPath;
         var query = request.GetStrings(CoapOptionNumber.UriQuery);
-        string transferKey = $"{method} {path}?{string.Join('&', query)}";
+        string transferKey = $"{(int)method} {path}?{string.Join('&', query)}";
 
         if (!TryReadBlock(request, CoapOptionNumber.Block2, out var block2) || !TryReadBlock(request, CoapOptionNumber.Block1, out var block1))
         {
