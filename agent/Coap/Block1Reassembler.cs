@@ -15,12 +15,28 @@ internal enum Block1Outcome
 
 /// <summary>
 /// Server side of RFC 7959 Block1: reassembles request bodies per (peer, request) in order, within the
-/// size cap and the per-peer and global limits on concurrent transfers; stale transfers expire.
+/// size cap, the per-peer and global limits on concurrent transfers and a global byte budget; stale
+/// transfers expire.
 /// </summary>
 internal sealed class Block1Reassembler(CoapEndpointOptions options)
 {
+    /// <summary>A Size1 announcement alone never reserves more than this; buffers grow with real data.</summary>
+    private const int MaxInitialCapacity = 64 * 1024;
+
     private readonly Lock _gate = new();
     private readonly Dictionary<(IPEndPoint Peer, string Key), Upload> _uploads = [];
+    private long _bufferedBytes;
+
+    internal long BufferedBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _bufferedBytes;
+            }
+        }
+    }
 
     public int ActiveCount
     {
@@ -43,18 +59,18 @@ internal sealed class Block1Reassembler(CoapEndpointOptions options)
             var id = (peer, key);
             if (size1 > (uint)options.MaxReassembledSize)
             {
-                _uploads.Remove(id);
+                Drop(id);
                 return Block1Outcome.TooLarge;
             }
             if (block.More && payload.Length != block.Size)
             {
                 // Every block but the last carries exactly the block size (RFC 7959 §2.2).
-                _uploads.Remove(id);
+                Drop(id);
                 return Block1Outcome.BadBlock;
             }
             if (block.Number == 0)
             {
-                _uploads.Remove(id);
+                Drop(id);
                 if (!block.More)
                 {
                     body = payload.ToArray();
@@ -64,26 +80,32 @@ internal sealed class Block1Reassembler(CoapEndpointOptions options)
                 {
                     return Block1Outcome.Busy;
                 }
-                int initial = (int)Math.Min(size1 ?? (uint)(payload.Length * 4), (uint)options.MaxReassembledSize);
-                _uploads[id] = new Upload(Math.Max(initial, payload.Length));
+                long initial = Math.Min(size1 ?? (uint)(payload.Length * 4), (uint)Math.Min(options.MaxReassembledSize, MaxInitialCapacity));
+                _uploads[id] = new Upload((int)Math.Max(initial, payload.Length));
             }
             if (!_uploads.TryGetValue(id, out var upload) || upload.Buffer.WrittenCount != block.Offset)
             {
-                _uploads.Remove(id);
+                Drop(id);
                 return Block1Outcome.Incomplete;
             }
             if (upload.Buffer.WrittenCount + payload.Length > options.MaxReassembledSize)
             {
-                _uploads.Remove(id);
+                Drop(id);
                 return Block1Outcome.TooLarge;
             }
+            if (_bufferedBytes + payload.Length > options.MaxTotalReassemblyBytes)
+            {
+                Drop(id);
+                return Block1Outcome.Busy;
+            }
             upload.Buffer.Write(payload);
+            _bufferedBytes += payload.Length;
             upload.Expires = now + options.ExchangeLifetime;
             if (block.More)
             {
                 return Block1Outcome.Continue;
             }
-            _uploads.Remove(id);
+            Drop(id);
             body = upload.Buffer.WrittenMemory;
             return Block1Outcome.Complete;
         }
@@ -112,7 +134,15 @@ internal sealed class Block1Reassembler(CoapEndpointOptions options)
                 (expired ??= []).Add(id);
             }
         }
-        expired?.ForEach(id => _uploads.Remove(id));
+        expired?.ForEach(Drop);
+    }
+
+    private void Drop((IPEndPoint, string) id)
+    {
+        if (_uploads.Remove(id, out var upload))
+        {
+            _bufferedBytes -= upload.Buffer.WrittenCount;
+        }
     }
 
     private sealed class Upload(int capacity)

@@ -39,6 +39,9 @@ public sealed class CoapEndpointOptions
 
     public int MaxConcurrentReassemblies { get; set; } = 64;
 
+    /// <summary>Bytes held by all unfinished Block1 transfers together; beyond it new blocks get 5.03.</summary>
+    public long MaxTotalReassemblyBytes { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>Optional diagnostics sink; the library never writes to the console.</summary>
     public Action<string>? Log { get; set; }
 
@@ -58,7 +61,7 @@ public sealed class CoapEndpointOptions
     {
         if (AckTimeout <= TimeSpan.Zero || AckRandomFactor < 1.0 || MaxRetransmit is < 0 or > 20 || NStart < 1 ||
             PreferredBlockSize < 16 || MaxReassembledSize < 1 || MaxConcurrentReassembliesPerPeer < 1 ||
-            MaxConcurrentReassemblies < 1 || MaxDeduplicationEntries < 1)
+            MaxConcurrentReassemblies < 1 || MaxDeduplicationEntries < 1 || MaxTotalReassemblyBytes < 1)
         {
             throw new ArgumentException("Invalid CoAP endpoint options.");
         }

@@ -33,6 +33,8 @@ public sealed class CoapServer
 
     internal int ActiveBlock1Transfers => _block1.ActiveCount;
 
+    internal long BufferedBlock1Bytes => _block1.BufferedBytes;
+
     /// <summary>Adds a resource, replacing any resource with the same path.</summary>
     public void AddResource(CoapResource resource)
     {

@@ -243,6 +243,33 @@ public class CoapServerTests
     }
 
     [Fact]
+    public async Task Unfinished_block1_transfers_share_a_byte_budget_and_blocks_beyond_it_get_5_03()
+    {
+        await using var bed = CoapTestBed.Create(configureServer: o => o.MaxTotalReassemblyBytes = 256);
+        int calls = 0;
+        bed.Server.AddResource(UspEndpoint("e/agent", _ => calls++));
+        var a = bed.CreateRawPeer();
+        var b = bed.CreateRawPeer();
+        ushort mid = 1;
+
+        for (uint n = 0; n < 2; n++)
+        {
+            a.Send(bed.ServerAddress, Block1Request(mid++, new CoapBlockOption(n, true, 2), 64));
+            b.Send(bed.ServerAddress, Block1Request(mid++, new CoapBlockOption(n, true, 2), 64));
+        }
+        Assert.Equal(256, bed.Server.BufferedBlock1Bytes);
+        a.Send(bed.ServerAddress, Block1Request(mid++, new CoapBlockOption(2, true, 2), 64));
+        b.Send(bed.ServerAddress, Block1Request(mid++, new CoapBlockOption(2, false, 2), 10));
+
+        Assert.Equal(CoapCode.ServiceUnavailable, a.Received[^1].Code);
+        Assert.Equal(CoapCode.Changed, b.Received[^1].Code);
+        Assert.Equal(1, calls);
+        Assert.Equal(0, bed.Server.BufferedBlock1Bytes);
+        a.Send(bed.ServerAddress, Block1Request(mid++, new CoapBlockOption(0, true, 2), 64));
+        Assert.Equal(CoapCode.Continue, a.Received[^1].Code);
+    }
+
+    [Fact]
     public async Task Stale_block1_transfer_expires_after_exchange_lifetime()
     {
         await using var bed = CoapTestBed.Create();
