@@ -1,0 +1,200 @@
+using System.Buffers;
+using System.Net;
+
+namespace Usp.Agent.Coap;
+
+/// <summary>A request to send with <see cref="CoapClient"/>; the body may be any size (Block1 is used as needed).</summary>
+public sealed class CoapRequest
+{
+    public CoapRequest(CoapMethod method, IPEndPoint destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        Method = method;
+        Destination = destination;
+    }
+
+    /// <summary>Builds a request from coap://ip-literal[:port]/path?query (port defaults to 5683).</summary>
+    public static CoapRequest FromUri(CoapMethod method, Uri uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        if (!uri.IsAbsoluteUri || uri.Scheme != "coap" || !IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address))
+        {
+            throw new ArgumentException("Expected coap://<ip-address>[:port]/path", nameof(uri));
+        }
+        var request = new CoapRequest(method, new IPEndPoint(address, uri.IsDefaultPort || uri.Port < 0 ? 5683 : uri.Port));
+        request.SetPath(Uri.UnescapeDataString(uri.AbsolutePath));
+        if (uri.Query.Length > 1)
+        {
+            foreach (string part in uri.Query[1..].Split('&'))
+            {
+                request.UriQuery.Add(Uri.UnescapeDataString(part));
+            }
+        }
+        return request;
+    }
+
+    public CoapMethod Method { get; }
+
+    public IPEndPoint Destination { get; }
+
+    /// <summary>CON (default) gets retransmission and acknowledgement; NON is fire-and-wait without reliability.</summary>
+    public bool Confirmable { get; set; } = true;
+
+    public List<string> UriPath { get; } = [];
+
+    /// <summary>Uri-Query options, one "name=value" each.</summary>
+    public List<string> UriQuery { get; } = [];
+
+    public ushort? ContentFormat { get; set; }
+
+    public ushort? Accept { get; set; }
+
+    public ReadOnlyMemory<byte> Payload { get; set; }
+
+    /// <summary>Any further options (e.g. Uri-Host).</summary>
+    public List<CoapOption> Options { get; } = [];
+
+    public void SetPath(string path)
+    {
+        UriPath.Clear();
+        UriPath.AddRange(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    internal CoapMessage ToMessage()
+    {
+        var message = new CoapMessage
+        {
+            Type = Confirmable ? CoapMessageType.Confirmable : CoapMessageType.NonConfirmable,
+            Code = CoapCode.FromMethod(Method),
+        };
+        foreach (var option in Options)
+        {
+            message.AddOption(option);
+        }
+        foreach (string segment in UriPath)
+        {
+            message.AddOption(CoapOptionNumber.UriPath, segment);
+        }
+        foreach (string q in UriQuery)
+        {
+            message.AddOption(CoapOptionNumber.UriQuery, q);
+        }
+        message.ContentFormat = ContentFormat;
+        if (Accept is { } accept)
+        {
+            message.SetUIntOption(CoapOptionNumber.Accept, accept);
+        }
+        return message;
+    }
+}
+
+/// <summary>
+/// CoAP client over a <see cref="CoapEndpoint"/>: sends large bodies with Block1 (adapting to a smaller
+/// block size the server asks for) and fetches large responses with Block2.
+/// </summary>
+public sealed class CoapClient(CoapEndpoint endpoint)
+{
+    public CoapEndpoint Endpoint { get; } = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
+
+    /// <summary>
+    /// Sends the request and returns the final response (any code). Delivery failures throw
+    /// <see cref="CoapTimeoutException"/> (no ACK / no response) or <see cref="CoapResetException"/> (peer sent RST);
+    /// a broken block-wise transfer throws <see cref="CoapProtocolException"/>.
+    /// </summary>
+    public async Task<CoapResponse> SendAsync(CoapRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var options = Endpoint.Options;
+        CoapMessage response = request.Payload.Length > options.PreferredBlockSize
+            ? await SendBlock1Async(request, cancellationToken).ConfigureAwait(false)
+            : await Endpoint.SendRequestAsync(WithPayload(request, request.Payload), request.Destination, cancellationToken).ConfigureAwait(false);
+
+        var payload = response.Payload;
+        if (response.Block2 is { More: true } first && response.Code.IsSuccess)
+        {
+            (response, payload) = await FetchBlock2Async(request, response, first, cancellationToken).ConfigureAwait(false);
+        }
+        return new CoapResponse(response.Code, payload, response.ContentFormat)
+        {
+            Options = response.Options,
+            Source = request.Destination,
+            Message = response,
+        };
+    }
+
+    private static CoapMessage WithPayload(CoapRequest request, ReadOnlyMemory<byte> payload)
+    {
+        var message = request.ToMessage();
+        message.Payload = payload;
+        return message;
+    }
+
+    private async Task<CoapMessage> SendBlock1Async(CoapRequest request, CancellationToken cancellationToken)
+    {
+        var body = request.Payload;
+        int szx = Endpoint.Options.PreferredSizeExponent;
+        int offset = 0;
+        while (true)
+        {
+            int size = 1 << (szx + 4);
+            int take = Math.Min(size, body.Length - offset);
+            bool more = offset + take < body.Length;
+            var message = WithPayload(request, body.Slice(offset, take));
+            message.Block1 = new CoapBlockOption((uint)(offset / size), more, szx);
+            if (offset == 0)
+            {
+                message.SetUIntOption(CoapOptionNumber.Size1, (uint)body.Length);
+            }
+            var response = await Endpoint.SendRequestAsync(message, request.Destination, cancellationToken).ConfigureAwait(false);
+            if (!more || response.Code != CoapCode.Continue)
+            {
+                // The final response, or an error (4.08, 4.13 with Size1, ...) the caller should see.
+                return response;
+            }
+            if (response.Block1 is not { } acknowledged)
+            {
+                throw new CoapProtocolException("2.31 Continue without a Block1 option");
+            }
+            offset += take;
+            // RFC 7959 §2.5: the server may ask for smaller blocks; later NUMs count in the new size.
+            if (acknowledged.SizeExponent < szx)
+            {
+                szx = acknowledged.SizeExponent;
+            }
+        }
+    }
+
+    private async Task<(CoapMessage Last, ReadOnlyMemory<byte> Body)> FetchBlock2Async(CoapRequest request, CoapMessage first,
+        CoapBlockOption block, CancellationToken cancellationToken)
+    {
+        int max = Endpoint.Options.MaxReassembledSize;
+        if (first.TryGetUInt(CoapOptionNumber.Size2, out uint size2) && size2 > (uint)max)
+        {
+            throw new CoapProtocolException($"Response of {size2} bytes exceeds the {max}-byte limit");
+        }
+        var body = new ArrayBufferWriter<byte>(Math.Max(first.Payload.Length * 2, 64));
+        body.Write(first.Payload.Span);
+        var last = first;
+        while (block.More)
+        {
+            var next = request.ToMessage();
+            next.Block2 = new CoapBlockOption(block.Number + 1, false, block.SizeExponent);
+            last = await Endpoint.SendRequestAsync(next, request.Destination, cancellationToken).ConfigureAwait(false);
+            if (!last.Code.IsSuccess)
+            {
+                return (last, last.Payload);
+            }
+            if (last.Block2 is not { } got || got.Offset != body.WrittenCount)
+            {
+                throw new CoapProtocolException("Block2 response out of sequence");
+            }
+            if (body.WrittenCount + last.Payload.Length > max)
+            {
+                throw new CoapProtocolException($"Response exceeds the {max}-byte limit");
+            }
+            body.Write(last.Payload.Span);
+            block = got;
+        }
+        return (last, body.WrittenMemory);
+    }
+}

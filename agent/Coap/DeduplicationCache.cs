@@ -1,0 +1,65 @@
+using System.Net;
+
+namespace Usp.Agent.Coap;
+
+/// <summary>What we answered to one inbound CON/NON message, kept so a duplicate gets the same answer.</summary>
+internal sealed class InboundExchange
+{
+    /// <summary>The datagram to resend for a duplicate (piggybacked response or empty ACK); null while still processing.</summary>
+    public byte[]? Reply { get; set; }
+
+    /// <summary>The request has been acknowledged (piggybacked or empty ACK); later responses go as separate CON.</summary>
+    public bool Acknowledged { get; set; }
+
+    public bool Responded { get; set; }
+
+    public ITimer? SeparateAckTimer { get; set; }
+}
+
+/// <summary>
+/// Message-ID deduplication (RFC 7252 §4.5) for one lifetime (EXCHANGE_LIFETIME or NON_LIFETIME). Entries
+/// expire in insertion order, which is expiry order because the lifetime is fixed; the size is capped.
+/// </summary>
+internal sealed class DeduplicationCache(TimeSpan lifetime, int capacity)
+{
+    private readonly Dictionary<(IPEndPoint Peer, ushort MessageId), InboundExchange> _entries = [];
+    private readonly Queue<(IPEndPoint Peer, ushort MessageId, DateTimeOffset Expires, InboundExchange Exchange)> _order = new();
+
+    public int Count => _entries.Count;
+
+    /// <summary>Returns true and the earlier exchange when (peer, MID) was seen within the lifetime.</summary>
+    public bool TryGetOrAdd(IPEndPoint peer, ushort messageId, DateTimeOffset now, out InboundExchange exchange)
+    {
+        Purge(now);
+        if (_entries.TryGetValue((peer, messageId), out var existing))
+        {
+            exchange = existing;
+            return true;
+        }
+        while (_entries.Count >= capacity && _order.TryDequeue(out var oldest))
+        {
+            Remove(oldest.Peer, oldest.MessageId, oldest.Exchange);
+        }
+        exchange = new InboundExchange();
+        _entries[(peer, messageId)] = exchange;
+        _order.Enqueue((peer, messageId, now + lifetime, exchange));
+        return false;
+    }
+
+    private void Purge(DateTimeOffset now)
+    {
+        while (_order.TryPeek(out var oldest) && oldest.Expires <= now)
+        {
+            _order.Dequeue();
+            Remove(oldest.Peer, oldest.MessageId, oldest.Exchange);
+        }
+    }
+
+    private void Remove(IPEndPoint peer, ushort messageId, InboundExchange exchange)
+    {
+        if (_entries.TryGetValue((peer, messageId), out var current) && ReferenceEquals(current, exchange))
+        {
+            _entries.Remove((peer, messageId));
+        }
+    }
+}
