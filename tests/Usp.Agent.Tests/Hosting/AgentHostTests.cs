@@ -10,7 +10,7 @@ namespace Usp.Agent.Tests.Hosting;
 
 public sealed class AgentHostTests
 {
-    private const string NoMtpStatus = "STATUS=Ready: no MTP in this build, no USP Records are served";
+    private const string NoMtpStatus = "STATUS=Ready: no MTP listens, no USP Records are served";
 
     [Fact]
     public async Task Under_systemd_the_host_reports_starting_ready_and_stopping_in_order()
