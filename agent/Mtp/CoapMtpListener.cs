@@ -314,8 +314,8 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
         AcceptedContentFormats = UspCoapRequest.ContentFormats,
         Attributes =
         [
-            new CoapLinkAttribute("rt", $"\"{LinkResourceType}\""),
-            new CoapLinkAttribute("if", $"\"{LinkInterfaceAgent}\""),
+            new CoapLinkAttribute("rt", LinkResourceType),
+            new CoapLinkAttribute("if", LinkInterfaceAgent),
             new CoapLinkAttribute("ct", "42"),
         ],
     };
