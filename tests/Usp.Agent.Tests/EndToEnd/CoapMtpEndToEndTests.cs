@@ -29,7 +29,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
         var result = Assert.Single(response.Body.Response.GetResp.ReqPathResults);
         Assert.Equal(0u, result.ErrCode);
         Assert.Equal("Usp.Agent", Assert.Single(result.ResolvedPathResults).ResultParams["Manufacturer"]);
-        Assert.Equal(42, (int)e["coap"]!["contentFormat"]!);
+        Assert.Equal("application/octet-stream", (string?)e["coap"]!["contentFormat"]); // node coap names Content-Format 42
         Assert.Equal(E2EAgent.AgentId, (string?)e["from"]);
         var queries = e["coap"]!["query"]!.AsArray().Select(q => (string?)q).ToList();
         Assert.Contains($"reply-to=coap://127.0.0.1:{E2E.Agent.CoapPort}/e/{E2EAgent.AgentId}", queries);
@@ -82,7 +82,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
         using var peer = new RawCoapPeer();
         peer.Send(RawCoapMessage.Request(2, 0x1001, $"e/{E2EAgent.AgentId}", [$"reply-to={peer.ReplyTo}"], 42, E2EAgent.RecordBytes(E2EAgent.Get("big-1", "Device."))), E2E.Agent.CoapPort);
 
-        var (body, blocks, first) = await peer.ReceivePostAsync(Wait);
+        var (body, blocks, first) = await E2E.WithAgentLogAsync(peer.ReceivePostAsync(Wait));
 
         Assert.True(blocks > 1, $"the {body.Length}-byte answer came in {blocks} block(s)");
         Assert.NotNull(first.UInt(RawCoapMessage.Block1));
@@ -99,7 +99,8 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
         peer.Send(RawCoapMessage.Request(2, 0x2002, $"e/{E2EAgent.AgentId}", [$"reply-to={peer.ReplyTo}"], 42, E2EAgent.RecordBytes(E2EAgent.Get("rtx-1", "Device.LocalAgent."))), E2E.Agent.CoapPort);
 
         RawCoapMessage original = await NextPostAsync(peer);
-        RawCoapMessage again = await NextPostAsync(peer);
+        var (again, from) = await NextPostFromAsync(peer);
+        peer.Reply(again, from, 0x44); // now the Controller acknowledges (step 6), which frees its lane
 
         Assert.Equal(original.MessageId, again.MessageId);
         Assert.Equal(RawCoapMessage.Con, again.Type);
@@ -179,7 +180,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
         string replyTo = form == "uri" ? peer.ReplyTo : $"127.0.0.1:{peer.Port}/raw";
         peer.Send(RawCoapMessage.Request(2, 0x4004, $"e/{E2EAgent.AgentId}", [$"reply-to={replyTo}"], 42, E2EAgent.RecordBytes(E2EAgent.Get($"form-{form}", "Device.DeviceInfo.Manufacturer"))), E2E.Agent.CoapPort);
 
-        var (body, _, first) = await peer.ReceivePostAsync(Wait);
+        var (body, _, first) = await E2E.WithAgentLogAsync(peer.ReceivePostAsync(Wait));
 
         Assert.Equal(["raw"], first.Strings(RawCoapMessage.UriPath));
         string ours = $"127.0.0.1:{E2E.Agent.CoapPort}/e/{E2EAgent.AgentId}";
@@ -199,7 +200,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
         // The same peer as an enabled Controller is answered: the first POST to arrive is that answer.
         peer.Send(RawCoapMessage.Request(2, 0x5006, $"e/{E2EAgent.AgentId}", [$"reply-to={peer.ReplyTo}"], 42,
             E2EAgent.RecordBytes(E2EAgent.Get("on-1", "Device.DeviceInfo.Manufacturer"))), E2E.Agent.CoapPort);
-        var (body, _, _) = await peer.ReceivePostAsync(Wait);
+        var (body, _, _) = await E2E.WithAgentLogAsync(peer.ReceivePostAsync(Wait));
 
         Assert.Equal("on-1", E2EAgent.MsgOf(body).Header.MsgId);
     }
@@ -225,7 +226,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
             var posting = Tool.RunAsync("coap-client-notls",
                 ["-m", "post", "-t", "42", "-f", file, $"coap://127.0.0.1:{E2E.Agent.CoapPort}/e/{Uri.EscapeDataString(E2EAgent.AgentId)}?reply-to={peer.ReplyTo}"]);
 
-            var (body, _, _) = await peer.ReceivePostAsync(Wait);
+            var (body, _, _) = await E2E.WithAgentLogAsync(peer.ReceivePostAsync(Wait));
             var (_, output, error) = await posting;
 
             Assert.DoesNotContain("4.", output + error);
@@ -265,7 +266,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
 
         Assert.Equal("e2e-vc", notify.Body.Request.Notify.SubscriptionId);
         Assert.Equal("Device.DeviceInfo.FriendlyName", notify.Body.Request.Notify.ValueChange.ParamPath);
-        Assert.Equal(42, (int)e["coap"]!["contentFormat"]!);
+        Assert.Equal("application/octet-stream", (string?)e["coap"]!["contentFormat"]); // node coap names Content-Format 42
         Assert.Equal("/ctrl", (string?)e["coap"]!["path"]);
     }
 
@@ -319,14 +320,16 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
         Assert.Contains("Device.DeviceInfo.Manufacturer = Usp.Agent", output);
     }
 
-    private static async Task<RawCoapMessage> NextPostAsync(RawCoapPeer peer)
+    private static async Task<RawCoapMessage> NextPostAsync(RawCoapPeer peer) => (await NextPostFromAsync(peer)).Message;
+
+    private static async Task<(RawCoapMessage Message, System.Net.IPEndPoint From)> NextPostFromAsync(RawCoapPeer peer)
     {
         while (true)
         {
-            var (message, _) = await peer.ReceiveAsync(Wait);
+            var (message, from) = await peer.ReceiveAsync(Wait);
             if (message.Code == 2)
             {
-                return message;
+                return (message, from);
             }
         }
     }

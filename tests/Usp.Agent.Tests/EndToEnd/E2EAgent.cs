@@ -45,6 +45,7 @@ internal sealed class E2EAgent : IAsyncDisposable
     }
 
     public static string FactoryDefaultsFor(int controllerPort) => $"""
+        Device.DeviceInfo.Manufacturer "Usp.Agent"
         Device.LocalAgent.MTP.1.Alias "cpe-1"
         Device.LocalAgent.MTP.1.Enable "true"
         Device.LocalAgent.MTP.1.Protocol "CoAP"
@@ -113,6 +114,19 @@ internal sealed class E2EAgent : IAsyncDisposable
         var sent = await Controller.WaitForCoapResultAsync(id, TimeSpan.FromSeconds(30));
         Assert.Equal("2.04", (string?)sent["code"]);
         return await Controller.WaitForMsgAsync(m => m.Header.MsgId == msg.Header.MsgId, TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Awaits <paramref name="task"/>; a timeout carries the agent's output, which says why.</summary>
+    public async Task<T> WithAgentLogAsync<T>(Task<T> task)
+    {
+        try
+        {
+            return await task;
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}{Environment.NewLine}agent output:{Environment.NewLine}{Agent.Output}", e);
+        }
     }
 
     public async ValueTask DisposeAsync()
