@@ -126,7 +126,7 @@ public sealed class AgentHostTests
     }
 
     [Fact]
-    public async Task Without_a_configured_endpoint_id_the_banner_leaves_it_to_the_data_model()
+    public async Task Without_a_configured_endpoint_id_the_banner_shows_the_one_the_data_model_assigned()
     {
         using var directory = new TempDirectory();
         var output = new StringWriter();
@@ -135,7 +135,7 @@ public sealed class AgentHostTests
         await host.StartAsync();
         await host.StopAsync();
 
-        Assert.Contains("endpoint id: assigned by the data model", TestAgent.Lines(output));
+        Assert.Contains(TestAgent.Lines(output), line => line.StartsWith("endpoint id: self::usp-agent-", StringComparison.Ordinal));
     }
 
     [Fact]
