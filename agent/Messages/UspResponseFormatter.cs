@@ -179,17 +179,16 @@ internal static class UspResponseFormatter
         return ok;
     }
 
-    private static bool WriteParamErrors<T>(string objectPath, RepeatedField<T> errors, StringBuilder text, Utf8JsonWriter json)
-        where T : class, Google.Protobuf.IMessage
+    private static bool WriteParamErrors(string objectPath, RepeatedField<SetResp.Types.ParameterError> errors, StringBuilder text, Utf8JsonWriter json) =>
+        WriteParamErrors(objectPath, errors.Select(e => (e.Param, e.ErrCode, e.ErrMsg)).ToList(), text, json);
+
+    private static bool WriteParamErrors(string objectPath, RepeatedField<AddResp.Types.ParameterError> errors, StringBuilder text, Utf8JsonWriter json) =>
+        WriteParamErrors(objectPath, errors.Select(e => (e.Param, e.ErrCode, e.ErrMsg)).ToList(), text, json);
+
+    private static bool WriteParamErrors(string objectPath, List<(string Param, uint Code, string Message)> errors, StringBuilder text, Utf8JsonWriter json)
     {
-        foreach (T error in errors)
+        foreach ((string param, uint code, string message) in errors)
         {
-            (string param, uint code, string message) = error switch
-            {
-                SetResp.Types.ParameterError e => (e.Param, e.ErrCode, e.ErrMsg),
-                AddResp.Types.ParameterError e => (e.Param, e.ErrCode, e.ErrMsg),
-                _ => ("", 0u, error.ToString() ?? ""),
-            };
             json.WriteStartObject();
             json.WriteString("param", objectPath + param);
             json.WriteNumber("errCode", code);

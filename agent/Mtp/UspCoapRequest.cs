@@ -6,7 +6,18 @@ using Usp.Proto;
 namespace Usp.Agent.Mtp;
 
 /// <summary>A USP Record that arrived on one of our resources, with where its answers go.</summary>
-internal sealed record InboundRecord(Record Record, ReplyTo ReplyTo, ServedPort Port, string ResourcePath);
+/// <remarks>A class, not a record: a record's generated ToString would print the protobuf message through
+/// Google.Protobuf's reflection-based JsonFormatter, which the trimmed binary cannot keep safely.</remarks>
+internal sealed class InboundRecord(Record record, ReplyTo replyTo, ServedPort port, string resourcePath)
+{
+    public Record Record { get; } = record;
+
+    public ReplyTo ReplyTo { get; } = replyTo;
+
+    public ServedPort Port { get; } = port;
+
+    public string ResourcePath { get; } = resourcePath;
+}
 
 /// <summary>
 /// Checks one CoAP request to a USP Endpoint resource (R-COAP.2, 6, 11–13): POST only (4.05), Content-Format 42
