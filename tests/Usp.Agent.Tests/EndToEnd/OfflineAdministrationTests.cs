@@ -32,9 +32,9 @@ public sealed class OfflineAdministrationTests
     {
         using var directory = new TempDirectory();
 
-        var get = await Tool.AgentCliAsync("delete", "Device.LocalAgent.Controller.99.", "--data-dir", directory.File("var"));
+        var get = await Tool.AgentCliAsync("get", "Device.NoSuchObject.", "--data-dir", directory.File("var"));
 
         Assert.Equal(1, get.ExitCode);
-        Assert.Contains("Device.LocalAgent.Controller.99.", get.Error);
+        Assert.Contains("Device.NoSuchObject.: error 7", get.Error);
     }
 }
