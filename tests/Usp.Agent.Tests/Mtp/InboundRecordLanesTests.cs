@@ -11,6 +11,7 @@ public sealed class InboundRecordLanesTests
         var stuck = new TaskCompletionSource();
         var handled = new List<string>();
         var bDone = new TaskCompletionSource();
+        var aDone = new TaskCompletionSource();
         var lanes = new InboundRecordLanes<string>(async (item, _) =>
         {
             if (item == "a1")
@@ -26,6 +27,11 @@ public sealed class InboundRecordLanesTests
             if (item == "b3")
             {
                 bDone.TrySetResult();
+            }
+
+            if (item == "a2")
+            {
+                aDone.TrySetResult();
             }
         }, NullLogger.Instance);
 
@@ -43,6 +49,7 @@ public sealed class InboundRecordLanesTests
         }
 
         stuck.SetResult();
+        await aDone.Task;
         await lanes.StopAsync(CancellationToken.None);
         Assert.Equal(["b1", "b2", "b3", "a1", "a2"], handled);
     }
