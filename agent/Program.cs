@@ -5,16 +5,19 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Usp.Agent;
 using Usp.Agent.Cli;
+using Usp.Agent.Engine;
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.LocalAdmin;
 using Usp.Agent.Hosting.Reboot;
 using Usp.Agent.Hosting.Systemd;
+using Usp.Agent.Mtp;
 
 var commandLine = new AgentCommandLine(
     (settings, cancellationToken) => AgentComposition.RunAgentAsync(AgentComposition.LaunchOf(settings), Console.Error, cancellationToken),
     settings => AgentComposition.ReadOptions(AgentComposition.LaunchOf(settings)).DataDir,
     Console.Out,
-    Console.Error);
+    Console.Error,
+    (settings, request, cancellationToken) => OfflineDataModel.ExecuteAsync(AgentComposition.ReadOptions(AgentComposition.LaunchOf(settings)), request, Console.Error, cancellationToken));
 return await commandLine.InvokeAsync(args, CancellationToken.None);
 
 namespace Usp.Agent
@@ -101,7 +104,12 @@ namespace Usp.Agent
             services.AddSingleton(TimeProvider.System);
             services.AddSingleton<AgentExitCode>();
             services.AddSingleton<RestartPlan>();
-            services.AddSingleton<IBootCauseStore>(new FileBootCauseStore(options.DataDir));
+            // The engine's database is the one place the boot cause lives (the engine records Device.Reboot()'s there).
+            services.AddSingleton<EngineBootCauseStore>();
+            services.AddSingleton<IBootCauseStore>(provider => provider.GetRequiredService<EngineBootCauseStore>());
+            services.AddSingleton<OutboundRecordRouter>();
+            services.AddSingleton<AgentEngine>();
+            services.AddSingleton<IShutdownParticipant>(provider => provider.GetRequiredService<AgentEngine>());
             services.AddSingleton<IRebootHandler>(provider => new RebootHandler(
                 provider.GetRequiredService<IBootCauseStore>(),
                 provider.GetRequiredService<RestartPlan>(),
@@ -110,9 +118,7 @@ namespace Usp.Agent
                 provider.GetRequiredService<ILogger<RebootHandler>>()));
             services.AddSingleton<ISystemdNotifier>(_ => systemd.NotifySocket is { } socket ? new UnixDatagramNotifier(socket) : new DisabledSystemdNotifier());
 
-            // The engine integration replaces this handler with one that answers from the data model; the engine
-            // registers its database as an IShutdownParticipant.
-            services.AddSingleton<ILocalAdminHandler, EngineUnavailableAdminHandler>();
+            services.AddSingleton<ILocalAdminHandler, EngineAdminHandler>();
             services.AddSingleton<LocalAdminDispatcher>();
 
             // Hosted services start in this order and stop in the reverse order.
@@ -123,13 +129,19 @@ namespace Usp.Agent
                 options.AdminSocketPath,
                 provider.GetRequiredService<LocalAdminDispatcher>(),
                 provider.GetRequiredService<ILogger<LocalAdminServer>>()));
-            services.AddSingleton(provider => new ConsoleAnnouncer(launch.Output, options, provider.GetRequiredService<IBootCauseStore>()));
+
+            // Opens the engine once the admin socket has claimed the data directory.
+            services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<AgentEngine>());
+            services.AddSingleton(provider => new ConsoleAnnouncer(
+                launch.Output, options, provider.GetRequiredService<IBootCauseStore>(), () => provider.GetRequiredService<AgentEngine>().Engine.EndpointId));
             services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ConsoleAnnouncer>());
             services.AddSingleton<IReadinessObserver>(provider => provider.GetRequiredService<ConsoleAnnouncer>());
             services.AddSingletonAs<SystemdLifecycleNotifier, IHostedService, IReadinessObserver>();
             services.AddHostedService<NotYetAvailableReporter>();
 
-            // MTP listeners plug in here, e.g. services.AddMtpListener<CoapMtpListener>(); readiness waits for each.
+            // MTP listeners; readiness waits for each. Once all listen, the notification loop starts (Boot! first).
+            services.AddMtpListener<CoapMtpListener>();
+            services.AddSingletonAs<NotificationRunner, IHostedService, IReadinessObserver>();
 
             if (systemd.WatchdogPingInterval is { } pingInterval)
             {

@@ -24,15 +24,19 @@ internal sealed class AgentCommandLine
     private readonly TextWriter _error;
     private readonly Func<AgentSettingsArguments, CancellationToken, Task<int>> _runAgent;
     private readonly Func<AgentSettingsArguments, string> _resolveDataDir;
+    private readonly Func<AgentSettingsArguments, LocalAdminRequest, CancellationToken, Task<LocalAdminResponse>>? _offline;
 
     /// <param name="runAgent">Runs the agent until it stops; returns the exit status.</param>
     /// <param name="resolveDataDir">The data directory the configuration names (for the admin verbs' socket).</param>
+    /// <param name="offline">Answers a verb on the data directory itself when no agent runs there; null: the verb fails instead.</param>
     public AgentCommandLine(
         Func<AgentSettingsArguments, CancellationToken, Task<int>> runAgent,
         Func<AgentSettingsArguments, string> resolveDataDir,
         TextWriter output,
-        TextWriter error)
+        TextWriter error,
+        Func<AgentSettingsArguments, LocalAdminRequest, CancellationToken, Task<LocalAdminResponse>>? offline = null)
     {
+        _offline = offline;
         _runAgent = runAgent;
         _resolveDataDir = resolveDataDir;
         _output = output;
@@ -58,7 +62,7 @@ internal sealed class AgentCommandLine
         }
 
         _root.Subcommands.Add(FactoryReset());
-        _root.Subcommands.Add(new CtlCommand(error).Command);
+        _root.Subcommands.Add(new CtlCommand(output, error).Command);
     }
 
     public async Task<int> InvokeAsync(string[] args, CancellationToken cancellationToken)
@@ -123,7 +127,7 @@ internal sealed class AgentCommandLine
     private Command FactoryReset()
     {
         var command = new Command(LocalAdminVerbs.FactoryReset,
-            "Restart the running agent from its factory defaults (boot cause LocalFactoryReset)");
+            "Restart the running agent from its factory defaults (boot cause LocalFactoryReset); with no agent running, reset the data directory");
         var settings = new AgentSettingsOptions(full: false);
         settings.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
@@ -148,11 +152,20 @@ internal sealed class AgentCommandLine
         try
         {
             response = await LocalAdminClient.SendAsync(socketPath, request, cancellationToken).ConfigureAwait(false);
+            if (response.ExitCode == ExitCodes.Unavailable && LocalAdminClient.NobodyAnswered(response) && _offline is not null)
+            {
+                response = await _offline(settings.Read(parse), request, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is IOException or InvalidDataException)
         {
             await _error.WriteLineAsync($"usp-agent {request.Verb}: the local administration channel failed: {e.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
+        }
+        catch (AgentConfigurationException e)
+        {
+            await _error.WriteLineAsync($"usp-agent {request.Verb}: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Configuration;
         }
 
         TextWriter target = response.ExitCode == ExitCodes.Success ? _output : _error;

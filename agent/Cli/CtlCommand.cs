@@ -5,13 +5,13 @@ namespace Usp.Agent.Cli;
 
 /// <summary>
 /// <c>usp-agent ctl</c>: a USP Controller on the command line that sends one request to an agent over the
-/// CoAP MTP. The syntax is parsed and validated now; the sending needs the CoAP MTP, which is not in this build.
+/// CoAP MTP (<see cref="CtlClient"/>), and prints the response readably or as JSON.
 /// </summary>
 internal sealed class CtlCommand
 {
     public const string DefaultFrom = "proto::usp-agent-ctl";
 
-    public CtlCommand(TextWriter error)
+    public CtlCommand(TextWriter output, TextWriter error)
     {
         var agent = new Option<Uri>("--agent")
         {
@@ -46,19 +46,39 @@ internal sealed class CtlCommand
         Option<int> listen = PortOption.Create("--listen", "Local UDP port for the agent's responses; 0 picks a free one [default: 0]", "0 picks a free one");
         listen.Recursive = true;
         var json = new Option<bool>("--json") { Description = "Print the response as JSON", Recursive = true };
+        var to = new Option<string>("--to")
+        {
+            Description = "The agent's Endpoint ID [default: taken from an /e/<EndpointID> path]",
+            HelpName = "ID",
+            Recursive = true,
+        };
+        to.Validators.Add(result =>
+        {
+            string? value = result.GetValueOrDefault<string>();
+            if (value is not null && !EndpointIdFormat.IsValid(value))
+            {
+                result.AddError($"--to '{value}' is not {EndpointIdFormat.Requirement}.");
+            }
+        });
 
         Command = new Command("ctl", "Act as a USP Controller: send one request to an agent over CoAP and print the response");
         Command.Options.Add(agent);
         Command.Options.Add(from);
         Command.Options.Add(listen);
         Command.Options.Add(json);
+        Command.Options.Add(to);
         foreach (Command verb in DataModelVerbs.Create())
         {
-            verb.SetAction(parse =>
-            {
-                error.WriteLine($"usp-agent ctl {verb.Name}: the USP CoAP MTP is not available in this build; cannot send to {parse.GetValue(agent)}.");
-                return ExitCodes.Unavailable;
-            });
+            verb.SetAction((parse, cancellationToken) => new CtlClient(output, error).RunAsync(
+                new CtlRequest(
+                    parse.GetValue(agent)!,
+                    parse.GetValue(from) ?? DefaultFrom,
+                    parse.GetValue(to),
+                    parse.GetValue(listen),
+                    parse.GetValue(json),
+                    verb.Name,
+                    DataModelVerbs.RequestArguments(parse, verb)),
+                cancellationToken));
             Command.Subcommands.Add(verb);
         }
     }

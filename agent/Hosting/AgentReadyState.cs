@@ -5,7 +5,7 @@ internal sealed record AgentReadyState(IReadOnlyList<Uri> ListeningUris)
 {
     /// <summary>One line for STATUS= and for logs.</summary>
     public string Summary => ListeningUris.Count == 0
-        ? "Ready: no MTP in this build, no USP Records are served"
+        ? "Ready: no MTP listens, no USP Records are served"
         : "Ready: listening on " + string.Join(' ', ListeningUris);
 }
 

@@ -7,7 +7,7 @@ namespace Usp.Agent.Hosting;
 /// Talks to the operator on stdout: the start-up banner, then, once ready, the listening URIs, a command
 /// to query the agent, and the line starting with <c>usp-agent ready</c> that scripts wait for.
 /// </summary>
-internal sealed class ConsoleAnnouncer(TextWriter output, AgentOptions options, IBootCauseStore bootCause) : IHostedService, IReadinessObserver
+internal sealed class ConsoleAnnouncer(TextWriter output, AgentOptions options, IBootCauseStore bootCause, Func<string> endpointId) : IHostedService, IReadinessObserver
 {
     public const string ReadyLinePrefix = "usp-agent ready";
 
@@ -15,7 +15,7 @@ internal sealed class ConsoleAnnouncer(TextWriter output, AgentOptions options, 
     {
         output.WriteLine(AgentVersion.Describe());
         output.WriteLine($"data directory: {options.DataDir}");
-        output.WriteLine($"endpoint id: {options.EndpointId ?? "assigned by the data model"}");
+        output.WriteLine($"endpoint id: {endpointId()}");
         output.WriteLine($"factory defaults: {options.FactoryDefaults}{(File.Exists(options.FactoryDefaults) ? "" : " (not found)")}");
         output.WriteLine($"boot cause: {bootCause.CurrentBoot.Cause}");
         output.WriteLine($"local administration: {options.AdminSocketPath}");
@@ -37,7 +37,7 @@ internal sealed class ConsoleAnnouncer(TextWriter output, AgentOptions options, 
         }
         else
         {
-            output.WriteLine($"{ReadyLinePrefix} (no MTP in this build: no USP Records are served)");
+            output.WriteLine($"{ReadyLinePrefix} (no MTP listens: no USP Records are served)");
         }
 
         output.Flush();

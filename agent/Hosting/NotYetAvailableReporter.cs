@@ -12,11 +12,6 @@ internal sealed partial class NotYetAvailableReporter(AgentOptions options, ILog
     public Task StartAsync(CancellationToken cancellationToken)
     {
         LogHal(options.Hal.ToString().ToLowerInvariant());
-        if (options.CoapPort != 0)
-        {
-            LogMtp("CoAP", options.CoapPort);
-        }
-
         if (options.CoapsPort != 0)
         {
             LogMtp("CoAPS", options.CoapsPort);

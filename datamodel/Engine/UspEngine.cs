@@ -45,7 +45,8 @@ public sealed class UspEngine : IDisposable
         else
             ResolveEndpointId();
 
-        AccessPolicy = options.AccessPolicy ?? new RoleBasedAccessPolicy(_store);
+        var policy = options.AccessPolicy ?? new RoleBasedAccessPolicy(_store);
+        AccessPolicy = options.FullAccessEndpointId is { } local ? new FullAccessFor(local, policy) : policy;
         Notifications = new NotificationService(_store, _gate, options, AccessPolicy, WrapForController);
         Notifications.Boot = new BootNotifier(Notifications, options.SoftwareVersion);
         var runner = new OperationRunner(Notifications, _gate, options.Time, options.Log);
@@ -198,6 +199,23 @@ public sealed class UspEngine : IDisposable
         }
     }
 
+    /// <summary>The Cause and CommandKey the coming <c>Device.Boot!</c> reports, or null when no restart was asked for.</summary>
+    public (string Cause, string CommandKey)? RecordedBootCause
+    {
+        get
+        {
+            lock (_gate)
+                return _store.GetMeta(BootNotifier.CauseKey) is { } cause ? (cause, _store.GetMeta(BootNotifier.CommandKeyKey) ?? "") : null;
+        }
+    }
+
+    /// <summary>Records why the next start happens (reported by its <c>Device.Boot!</c>), e.g. before a host-initiated restart.</summary>
+    public void RecordBootCause(string cause, string commandKey)
+    {
+        lock (_gate)
+            BootNotifier.Record(_store, cause, commandKey);
+    }
+
     /// <summary>Drops all configuration and re-applies the factory defaults (the EndpointID is kept).</summary>
     public void FactoryReset()
     {
@@ -288,6 +306,13 @@ public sealed class UspEngine : IDisposable
             .FirstOrDefault(c => c.GetValue("EndpointID") == endpointId);
 
     public void Dispose() => _store.Dispose();
+}
+
+/// <summary>Full access for one Endpoint ID (the host's local administration), the inner policy for everyone else.</summary>
+internal sealed class FullAccessFor(string endpointId, IAccessPolicy inner) : IAccessPolicy
+{
+    public bool IsAllowed(RequestingController controller, string path, Permission permission) =>
+        controller.EndpointId == endpointId || inner.IsAllowed(controller, path, permission);
 }
 
 /// <summary>Where to reach a Controller over one of its MTPs.</summary>

@@ -25,6 +25,11 @@ public sealed class UspEngineOptions
     /// Device.LocalAgent.ControllerTrust. and the Controller table.
     /// </summary>
     public IAccessPolicy? AccessPolicy { get; init; }
+    /// <summary>
+    /// An Endpoint ID given full access whatever the trust model says: the host's local administration
+    /// channel, which hands its Records to the engine directly (never through an MTP). Null: none.
+    /// </summary>
+    public string? FullAccessEndpointId { get; init; }
     public IEngineLog Log { get; init; } = new NullEngineLog();
     public TimeProvider Time { get; init; } = TimeProvider.System;
     public ISystemStatus? SystemStatus { get; init; }

@@ -64,7 +64,10 @@ public sealed class FactoryDefaultsTests
             Assert.Equal("/e/os::00D09E-4711", engine.GetValue("Device.LocalAgent.MTP.1.CoAP.Path"));
             Assert.Equal("5683", engine.GetValue("Device.LocalAgent.MTP.1.CoAP.Port"));
             Assert.Equal("Full Access", engine.GetValue("Device.LocalAgent.ControllerTrust.Role.1.Name"));
-            Assert.Equal("0", engine.GetValue("Device.LocalAgent.ControllerNumberOfEntries"));
+            // One Controller ships: usp-agent ctl, which may read Device.DeviceInfo. only.
+            Assert.Equal("1", engine.GetValue("Device.LocalAgent.ControllerNumberOfEntries"));
+            Assert.Equal("proto::usp-agent-ctl", engine.GetValue("Device.LocalAgent.Controller.1.EndpointID"));
+            Assert.Equal("Device.DeviceInfo.", engine.GetValue("Device.LocalAgent.ControllerTrust.Role.2.Permission.1.Targets"));
         }
         Directory.Delete(dir, true);
     }

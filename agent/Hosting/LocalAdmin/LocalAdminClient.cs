@@ -5,6 +5,11 @@ namespace Usp.Agent.Hosting.LocalAdmin;
 /// <summary>The CLI side of the local administration channel: sends one request, returns the agent's response.</summary>
 internal static class LocalAdminClient
 {
+    private const string NobodyAnswers = "no usp-agent answers on ";
+
+    /// <summary>True when the response says no agent listens on the socket (as opposed to an agent's own answer).</summary>
+    public static bool NobodyAnswered(LocalAdminResponse response) => response.Body.StartsWith(NobodyAnswers, StringComparison.Ordinal);
+
     public static async Task<LocalAdminResponse> SendAsync(string socketPath, LocalAdminRequest request, CancellationToken cancellationToken)
     {
         UnixDomainSocketEndPoint endPoint;
@@ -25,7 +30,7 @@ internal static class LocalAdminClient
         catch (SocketException e)
         {
             return LocalAdminResponse.Text(ExitCodes.Unavailable,
-                $"no usp-agent answers on {socketPath} ({e.Message}): is the agent running with this --data-dir?");
+                $"{NobodyAnswers}{socketPath} ({e.Message}): is the agent running with this --data-dir?");
         }
 
         await using var stream = new NetworkStream(socket, ownsSocket: false);

@@ -1,21 +1,39 @@
+using Usp.Agent.Cli;
 using Usp.Agent.Hosting;
 
 namespace Usp.Agent.Tests.Cli;
 
 public sealed class CtlCommandTests
 {
-    [Theory]
-    [InlineData("ctl", "--agent", "coap://127.0.0.1:5683/usp/agent", "get", "Device.DeviceInfo.")]
-    [InlineData("ctl", "--agent", "coaps://[fd00::1]:5684/e/os::gw", "--from", "proto::ctl-1", "--listen", "5690", "--json", "operate", "Device.Reboot()")]
-    [InlineData("ctl", "get", "Device.", "--agent", "coap://gw.local:5683/usp")]
-    public async Task A_valid_ctl_request_is_refused_with_69_because_this_build_has_no_CoAP_MTP(params string[] args)
+    [Fact]
+    public async Task Ctl_over_coaps_is_refused_with_69_because_this_build_has_no_DTLS()
     {
         var cli = new CommandLineHarness();
 
-        Assert.Equal(ExitCodes.Unavailable, await cli.InvokeAsync(args));
+        Assert.Equal(ExitCodes.Unavailable, await cli.InvokeAsync("ctl", "--agent", "coaps://[fd00::1]:5684/e/os::gw", "--from", "proto::ctl-1", "--json", "operate", "Device.Reboot()"));
 
-        Assert.Contains("the USP CoAP MTP is not available in this build", cli.Error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("coaps (CoAP over DTLS) is not in this build", cli.Error.ToString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("ctl", "--agent", "coap://127.0.0.1:5683/usp/agent", "get", "Device.DeviceInfo.")]
+    [InlineData("ctl", "get", "Device.", "--agent", "coap://gw.local:5683/usp")]
+    public async Task Ctl_needs_to_when_the_agent_path_does_not_name_the_EndpointID(params string[] args)
+    {
+        var cli = new CommandLineHarness();
+
+        Assert.Equal(ExitCodes.Usage, await cli.InvokeAsync(args));
+
+        Assert.Contains("give it with --to", cli.Error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("coap://127.0.0.1:5683/e/os::012345-gw", "os::012345-gw")]
+    [InlineData("coap://[::1]/e/self::usp-agent-1", "self::usp-agent-1")]
+    [InlineData("coap://127.0.0.1:5683/usp/agent", null)]
+    [InlineData("coap://127.0.0.1:5683/e/a/b", null)]
+    public void The_agent_EndpointID_comes_from_an_e_path(string uri, string? expected) =>
+        Assert.Equal(expected, CtlClient.EndpointIdFromPath(new Uri(uri)));
 
     [Theory]
     [InlineData("ctl", "get", "Device.")]

@@ -10,7 +10,7 @@ namespace Usp.Agent.Tests.Hosting;
 
 public sealed class AgentHostTests
 {
-    private const string NoMtpStatus = "STATUS=Ready: no MTP in this build, no USP Records are served";
+    private const string NoMtpStatus = "STATUS=Ready: no MTP listens, no USP Records are served";
 
     [Fact]
     public async Task Under_systemd_the_host_reports_starting_ready_and_stopping_in_order()
@@ -126,7 +126,7 @@ public sealed class AgentHostTests
     }
 
     [Fact]
-    public async Task Without_a_configured_endpoint_id_the_banner_leaves_it_to_the_data_model()
+    public async Task Without_a_configured_endpoint_id_the_banner_shows_the_one_the_data_model_assigned()
     {
         using var directory = new TempDirectory();
         var output = new StringWriter();
@@ -135,7 +135,7 @@ public sealed class AgentHostTests
         await host.StartAsync();
         await host.StopAsync();
 
-        Assert.Contains("endpoint id: assigned by the data model", TestAgent.Lines(output));
+        Assert.Contains(TestAgent.Lines(output), line => line.StartsWith("endpoint id: self::usp-agent-", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -62,7 +62,8 @@ public sealed class AgentProcessTests
 
         Assert.Equal(ExitCodes.RestartRequested, await agent.ExitCodeAsync());
         Assert.Equal(["STOPPING=1", "STATUS=Stopping"], await systemd.ReceiveAsync(2));
-        Assert.Equal(BootCause.LocalFactoryReset, new FileBootCauseStore(directory.File("var")).CurrentBoot.Cause);
+        using var engine = Usp.DataModel.UspEngine.Open(new Usp.DataModel.UspEngineOptions { DataDirectory = directory.File("var") });
+        Assert.Equal(nameof(BootCause.LocalFactoryReset), engine.RecordedBootCause?.Cause);
     }
 
     [Fact]

@@ -15,6 +15,9 @@ internal static class TestAgent
         {
             ["Agent:DataDir"] = directory.File("var"),
             ["Agent:LogLevel"] = "Warning",
+
+            // Never the real CoAP port: a test that wants the MTP names its own.
+            ["Agent:CoapPort"] = "0",
         };
         foreach ((string key, string? value) in commandLine ?? new Dictionary<string, string?>())
         {

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Sockets;
+using Usp.Agent.Coap;
+using Usp.DataModel.Notifications;
+
+namespace Usp.Agent.Mtp;
+
+/// <summary>
+/// POSTs one USP Record to an Endpoint's CoAP server (R-COAP.4–6): CON, Content-Format 42, Block1 when large
+/// (the CoAP client does that), our own reply-to in the Uri-Query, and says how delivery went (R-COAP.9/10).
+/// </summary>
+internal sealed class CoapRecordPoster(CoapEndpoint endpoint)
+{
+    private readonly CoapClient _client = new(endpoint);
+
+    public CoapEndpoint Endpoint => endpoint;
+
+    /// <param name="replyTo">Our reply-to value, given the address the Record goes to.</param>
+    public async Task<DeliveryResult> PostAsync(string host, int port, string path, Func<IPAddress, string> replyTo, ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
+    {
+        IPEndPoint destination;
+        try
+        {
+            destination = new IPEndPoint(await ResolveAsync(host, cancellationToken).ConfigureAwait(false), port);
+        }
+        catch (Exception e) when (e is SocketException or ArgumentException)
+        {
+            return new DeliveryResult(DeliveryOutcome.TimedOut, 0, $"cannot resolve {host}: {e.Message}");
+        }
+
+        var request = new CoapRequest(CoapMethod.Post, destination)
+        {
+            ContentFormat = CoapContentFormat.OctetStream,
+            Payload = record,
+        };
+        request.SetPath(path);
+        request.UriQuery.Add(ReplyTo.QueryKey + replyTo(destination.Address.IsIPv4MappedToIPv6 ? destination.Address.MapToIPv4() : destination.Address));
+        try
+        {
+            CoapResponse response = await _client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return response.IsSuccess
+                ? DeliveryResult.Delivered
+                : new DeliveryResult(DeliveryOutcome.Rejected, (response.Code.Class * 100) + response.Code.Detail, $"CoAP {response.Code}");
+        }
+        catch (CoapTimeoutException e)
+        {
+            return new DeliveryResult(DeliveryOutcome.TimedOut, 0, e.Message);
+        }
+        catch (CoapException e)
+        {
+            // A reset or a broken block-wise exchange: the peer refused the Record.
+            return new DeliveryResult(DeliveryOutcome.Rejected, 0, e.Message);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return new DeliveryResult(DeliveryOutcome.TimedOut, 0, e.Message);
+        }
+    }
+
+    /// <summary>An address of the endpoint's family (an IPv4 socket cannot send to IPv6, and the reverse only when dual-mode).</summary>
+    private async Task<IPAddress> ResolveAsync(string host, CancellationToken cancellationToken)
+    {
+        AddressFamily family = endpoint.LocalEndPoint.AddressFamily;
+        if (IPAddress.TryParse(host, out IPAddress? literal))
+        {
+            return family == AddressFamily.InterNetworkV6 && literal.AddressFamily == AddressFamily.InterNetwork ? literal.MapToIPv6() : literal;
+        }
+
+        IPAddress[] addresses = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+        IPAddress? match = addresses.FirstOrDefault(a => a.AddressFamily == family)
+            ?? (family == AddressFamily.InterNetworkV6 ? addresses.FirstOrDefault()?.MapToIPv6() : null);
+        return match ?? throw new ArgumentException($"no {family} address");
+    }
+}

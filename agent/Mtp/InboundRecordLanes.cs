@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace Usp.Agent.Mtp;
+
+/// <summary>
+/// Records received over CoAP, handled off the receive path: one lane per Controller (from_id), so each
+/// Controller's Records are handled and answered in the order they arrived while a slow or silent Controller
+/// holds up no one else. A lane exists only while it has work. Bounded: beyond <see cref="MaxQueued"/> Records
+/// waiting in all lanes, <see cref="TryEnqueue"/> refuses and the CoAP layer answers 5.03.
+/// </summary>
+internal sealed partial class InboundRecordLanes<T>(Func<T, CancellationToken, Task> handle, ILogger logger)
+{
+    public const int MaxQueued = 4096;
+
+    private readonly Dictionary<string, Queue<T>> _lanes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private int _queued;
+
+    public bool TryEnqueue(string controller, T item)
+    {
+        lock (_gate)
+        {
+            if (_stopping.IsCancellationRequested || _queued >= MaxQueued)
+            {
+                return false;
+            }
+
+            _queued++;
+            if (_lanes.TryGetValue(controller, out Queue<T>? lane))
+            {
+                lane.Enqueue(item);
+                return true;
+            }
+
+            lane = new Queue<T>();
+            lane.Enqueue(item);
+            _lanes.Add(controller, lane);
+        }
+
+        Task drain = Task.Run(() => DrainAsync(controller));
+        _running.TryAdd(drain, 0);
+        _ = drain.ContinueWith(done => _running.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return true;
+    }
+
+    /// <summary>Stops taking Records and gives those in hand until <paramref name="cancellationToken"/> to go out.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            foreach (Queue<T> lane in _lanes.Values)
+            {
+                _queued -= lane.Count;
+                lane.Clear();
+            }
+        }
+
+        try
+        {
+            await Task.WhenAll(_running.Keys).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task DrainAsync(string controller)
+    {
+        while (true)
+        {
+            T item;
+            lock (_gate)
+            {
+                Queue<T> lane = _lanes[controller];
+                if (!lane.TryDequeue(out item!))
+                {
+                    _lanes.Remove(controller);
+                    return;
+                }
+
+                _queued--;
+            }
+
+            try
+            {
+                await handle(item, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Whatever one Record did, the lane goes on with the next.
+                LogHandlingFailed(controller, e);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Handling a USP Record from {Controller} failed.")]
+    private partial void LogHandlingFailed(string controller, Exception exception);
+}

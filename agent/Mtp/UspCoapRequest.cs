@@ -1,0 +1,82 @@
+using System.Text;
+using Google.Protobuf;
+using Usp.Agent.Coap;
+using Usp.Proto;
+
+namespace Usp.Agent.Mtp;
+
+/// <summary>A USP Record that arrived on one of our resources, with where its answers go.</summary>
+/// <remarks>A class, not a record: a record's generated ToString would print the protobuf message through
+/// Google.Protobuf's reflection-based JsonFormatter, which the trimmed binary cannot keep safely.</remarks>
+internal sealed class InboundRecord(Record record, ReplyTo replyTo, ServedPort port, string resourcePath)
+{
+    public Record Record { get; } = record;
+
+    public ReplyTo ReplyTo { get; } = replyTo;
+
+    public ServedPort Port { get; } = port;
+
+    public string ResourcePath { get; } = resourcePath;
+}
+
+/// <summary>
+/// Checks one CoAP request to a USP Endpoint resource (R-COAP.2, 6, 11–13): POST only (4.05), Content-Format 42
+/// (4.15), a usable reply-to (4.00 with the reason), a Record that decodes (4.00). What passes is a Record to queue.
+/// </summary>
+internal static class UspCoapRequest
+{
+    public static readonly IReadOnlySet<CoapMethod> Methods = new HashSet<CoapMethod> { CoapMethod.Post };
+
+    public static readonly IReadOnlySet<ushort> ContentFormats = new HashSet<ushort> { CoapContentFormat.OctetStream };
+
+    public static bool TryAccept(CoapRequestContext request, out Record? record, out ReplyTo? replyTo, out CoapResponse? refusal)
+    {
+        record = null;
+        replyTo = null;
+        refusal = null;
+        if (request.Method != CoapMethod.Post)
+        {
+            refusal = Refuse(CoapCode.MethodNotAllowed, "USP Records are sent with POST (R-COAP.11)");
+            return false;
+        }
+
+        if (request.ContentFormat != CoapContentFormat.OctetStream)
+        {
+            refusal = Refuse(CoapCode.UnsupportedContentFormat, "USP Records need Content-Format 42, application/octet-stream (R-COAP.6)");
+            return false;
+        }
+
+        if (!ReplyTo.TryFind(request.Query, out replyTo, out string problem))
+        {
+            refusal = Refuse(CoapCode.BadRequest, problem);
+            return false;
+        }
+
+        if (replyTo.Secure)
+        {
+            refusal = Refuse(CoapCode.BadRequest, $"reply-to '{replyTo}' asks for coaps, which this agent's plain CoAP MTP cannot answer");
+            return false;
+        }
+
+        try
+        {
+            record = Record.Parser.ParseFrom(request.Payload.Span);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            refusal = Refuse(CoapCode.BadRequest, $"the payload is not a USP Record: {e.Message} (R-COAP.13)");
+            return false;
+        }
+
+        if (record.RecordTypeCase == Record.RecordTypeOneofCase.None || record.FromId.Length == 0)
+        {
+            refusal = Refuse(CoapCode.BadRequest, "the payload is not a USP Record: no from_id or no record type (R-COAP.13)");
+            return false;
+        }
+
+        return true;
+    }
+
+    private static CoapResponse Refuse(CoapCode code, string diagnostic) =>
+        new(code, Encoding.UTF8.GetBytes(diagnostic), CoapContentFormat.TextPlain);
+}

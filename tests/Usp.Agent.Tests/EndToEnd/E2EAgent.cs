@@ -1,0 +1,138 @@
+using System.Globalization;
+using Usp.Agent.Tests.Hosting;
+using Usp.Proto;
+using Record = Usp.Proto.Record;
+
+namespace Usp.Agent.Tests.EndToEnd;
+
+/// <summary>
+/// A real usp-agent process on a random loopback port, with factory defaults that name the node Controller (its
+/// MTP points at the node Controller's own CoAP server), a Controller for <c>usp-agent ctl</c>, one for the raw
+/// peers of the tests and a disabled one; all but the disabled one have full access.
+/// </summary>
+internal sealed class E2EAgent : IAsyncDisposable
+{
+    public const string AgentId = "proto::e2e-agent";
+    public const string ControllerId = "proto::e2e-controller";
+    public const string RawId = "proto::e2e-raw";
+    public const string DisabledId = "proto::e2e-disabled";
+    public const string CtlId = "proto::usp-agent-ctl";
+
+    private readonly TempDirectory _directory;
+
+    private E2EAgent(TempDirectory directory, NodeUspController controller, AgentProcess agent)
+    {
+        _directory = directory;
+        Controller = controller;
+        Agent = agent;
+    }
+
+    public NodeUspController Controller { get; }
+
+    public AgentProcess Agent { get; private set; }
+
+    public string AgentUri => Agent.UriFor($"e/{AgentId}");
+
+    public string FactoryDefaults => _directory.File("factory-defaults.txt");
+
+    public static async Task<E2EAgent> StartAsync(string replyForm = "uri")
+    {
+        var directory = new TempDirectory();
+        NodeUspController controller = await NodeUspController.StartAsync(ControllerId, replyForm, autoNotifyResp: true);
+        File.WriteAllText(directory.File("factory-defaults.txt"), FactoryDefaultsFor(controller.Port));
+        AgentProcess agent = await AgentProcess.StartAsync(directory.File("var"), directory.File("factory-defaults.txt"), FreePort.Udp(), "--endpoint-id", AgentId);
+        return new E2EAgent(directory, controller, agent);
+    }
+
+    public static string FactoryDefaultsFor(int controllerPort) => $"""
+        Device.DeviceInfo.Manufacturer "Usp.Agent"
+        Device.LocalAgent.MTP.1.Alias "cpe-1"
+        Device.LocalAgent.MTP.1.Enable "true"
+        Device.LocalAgent.MTP.1.Protocol "CoAP"
+        Device.LocalAgent.MTP.1.CoAP.Port "5683"
+        Device.LocalAgent.MTP.1.CoAP.Path "/e/${"{"}EndpointID{"}"}"
+        Device.LocalAgent.MTP.1.CoAP.EnableEncryption "false"
+        Device.LocalAgent.ControllerTrust.Role.1.Alias "full-access"
+        Device.LocalAgent.ControllerTrust.Role.1.Enable "true"
+        Device.LocalAgent.ControllerTrust.Role.1.Name "Full Access"
+        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Enable "true"
+        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Order "1"
+        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Targets "Device."
+        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Param "rw-n"
+        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Obj "rw-n"
+        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.InstantiatedObj "rw-n"
+        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.CommandEvent "r-xn"
+        Device.LocalAgent.Controller.1.Enable "true"
+        Device.LocalAgent.Controller.1.EndpointID "{ControllerId}"
+        Device.LocalAgent.Controller.1.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
+        Device.LocalAgent.Controller.1.MTP.1.Enable "true"
+        Device.LocalAgent.Controller.1.MTP.1.Protocol "CoAP"
+        Device.LocalAgent.Controller.1.MTP.1.CoAP.Host "127.0.0.1"
+        Device.LocalAgent.Controller.1.MTP.1.CoAP.Port "{controllerPort.ToString(CultureInfo.InvariantCulture)}"
+        Device.LocalAgent.Controller.1.MTP.1.CoAP.Path "ctrl"
+        Device.LocalAgent.Controller.1.MTP.1.CoAP.EnableEncryption "false"
+        Device.LocalAgent.Controller.2.Enable "true"
+        Device.LocalAgent.Controller.2.EndpointID "{CtlId}"
+        Device.LocalAgent.Controller.2.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
+        Device.LocalAgent.Controller.3.Enable "true"
+        Device.LocalAgent.Controller.3.EndpointID "{RawId}"
+        Device.LocalAgent.Controller.3.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
+        Device.LocalAgent.Controller.4.Enable "false"
+        Device.LocalAgent.Controller.4.EndpointID "{DisabledId}"
+        Device.LocalAgent.Controller.4.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
+
+        """;
+
+    public static Msg Request(string msgId, Header.Types.MsgType type, Request request) => new()
+    {
+        Header = new Header { MsgId = msgId, MsgType = type },
+        Body = new Body { Request = request },
+    };
+
+    public static Msg Get(string msgId, params string[] paths)
+    {
+        var get = new Get();
+        get.ParamPaths.AddRange(paths);
+        return Request(msgId, Header.Types.MsgType.Get, new Request { Get = get });
+    }
+
+    public static byte[] RecordBytes(Msg msg, string fromId = RawId, string toId = AgentId) =>
+        Google.Protobuf.MessageExtensions.ToByteArray(new Record
+        {
+            Version = "1.4",
+            FromId = fromId,
+            ToId = toId,
+            NoSessionContext = new NoSessionContextRecord { Payload = Google.Protobuf.MessageExtensions.ToByteString(msg) },
+        });
+
+    public static Msg MsgOf(byte[] recordBytes) => Msg.Parser.ParseFrom(Record.Parser.ParseFrom(recordBytes).NoSessionContext.Payload);
+
+    /// <summary>Sends <paramref name="msg"/> through the node Controller and waits for the agent's answer to it.</summary>
+    public async Task<(Msg Response, System.Text.Json.Nodes.JsonObject Event)> RoundTripAsync(Msg msg)
+    {
+        string id = Controller.SendUsp(AgentUri, AgentId, msg);
+        var sent = await Controller.WaitForCoapResultAsync(id, TimeSpan.FromSeconds(30));
+        Assert.Equal("2.04", (string?)sent["code"]);
+        return await Controller.WaitForMsgAsync(m => m.Header.MsgId == msg.Header.MsgId, TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Awaits <paramref name="task"/>; a timeout carries the agent's output, which says why.</summary>
+    public async Task<T> WithAgentLogAsync<T>(Task<T> task)
+    {
+        try
+        {
+            return await task;
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}{Environment.NewLine}agent output:{Environment.NewLine}{Agent.Output}", e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Agent.DisposeAsync();
+        await Controller.DisposeAsync();
+        _directory.Dispose();
+    }
+}

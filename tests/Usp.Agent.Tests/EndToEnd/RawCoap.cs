@@ -1,0 +1,174 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Usp.Agent.Tests.EndToEnd;
+
+/// <summary>One CoAP datagram, encoded and decoded here by hand (RFC 7252 §3), independent of the agent's codec.</summary>
+internal sealed record RawCoapMessage(byte Type, byte Code, ushort MessageId, byte[] Token, List<(int Number, byte[] Value)> Options, byte[] Payload)
+{
+    public const byte Con = 0, Non = 1, Ack = 2, Rst = 3;
+    public const int UriPath = 11, ContentFormat = 12, UriQuery = 15, Block1 = 27, Size1 = 60;
+
+    public string CodeText => $"{Code >> 5}.{Code & 0x1F:D2}";
+
+    public IEnumerable<string> Strings(int number) => Options.Where(o => o.Number == number).Select(o => Encoding.UTF8.GetString(o.Value));
+
+    public uint? UInt(int number) =>
+        Options.Where(o => o.Number == number).Select(o => (uint?)o.Value.Aggregate(0u, (acc, b) => (acc << 8) | b)).FirstOrDefault();
+
+    public static byte[] Uint(uint value)
+    {
+        var bytes = new List<byte>();
+        for (; value > 0; value >>= 8)
+        {
+            bytes.Insert(0, (byte)value);
+        }
+
+        return [.. bytes];
+    }
+
+    public byte[] Encode()
+    {
+        var bytes = new List<byte> { (byte)(0x40 | (Type << 4) | Token.Length), Code, (byte)(MessageId >> 8), (byte)MessageId };
+        bytes.AddRange(Token);
+        int previous = 0;
+        foreach ((int number, byte[] value) in Options.OrderBy(o => o.Number))
+        {
+            int delta = number - previous;
+            previous = number;
+            (int deltaNibble, byte[] deltaExt) = Extended(delta);
+            (int lengthNibble, byte[] lengthExt) = Extended(value.Length);
+            bytes.Add((byte)((deltaNibble << 4) | lengthNibble));
+            bytes.AddRange(deltaExt);
+            bytes.AddRange(lengthExt);
+            bytes.AddRange(value);
+        }
+
+        if (Payload.Length > 0)
+        {
+            bytes.Add(0xFF);
+            bytes.AddRange(Payload);
+        }
+
+        return [.. bytes];
+    }
+
+    public static RawCoapMessage Decode(byte[] datagram)
+    {
+        int tokenLength = datagram[0] & 0x0F;
+        int position = 4 + tokenLength;
+        var options = new List<(int, byte[])>();
+        int number = 0;
+        while (position < datagram.Length && datagram[position] != 0xFF)
+        {
+            int deltaNibble = datagram[position] >> 4;
+            int lengthNibble = datagram[position] & 0x0F;
+            position++;
+            int delta = ReadExtended(deltaNibble, datagram, ref position);
+            int length = ReadExtended(lengthNibble, datagram, ref position);
+            number += delta;
+            options.Add((number, datagram[position..(position + length)]));
+            position += length;
+        }
+
+        byte[] payload = position < datagram.Length ? datagram[(position + 1)..] : [];
+        return new RawCoapMessage((byte)((datagram[0] >> 4) & 3), datagram[1], (ushort)((datagram[2] << 8) | datagram[3]),
+            datagram[4..(4 + tokenLength)], options, payload);
+    }
+
+    /// <summary>A POST to <paramref name="path"/> with the given queries and Content-Format.</summary>
+    public static RawCoapMessage Request(byte code, ushort messageId, string path, IEnumerable<string> queries, uint? contentFormat, byte[] payload)
+    {
+        var options = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(s => (UriPath, Encoding.UTF8.GetBytes(s))).ToList();
+        if (contentFormat is { } format)
+        {
+            options.Add((ContentFormat, Uint(format)));
+        }
+
+        options.AddRange(queries.Select(q => (UriQuery, Encoding.UTF8.GetBytes(q))));
+        return new RawCoapMessage(Con, code, messageId, [0x5A, (byte)messageId], options, payload);
+    }
+
+    private static (int Nibble, byte[] Extension) Extended(int value) => value switch
+    {
+        < 13 => (value, []),
+        < 269 => (13, [(byte)(value - 13)]),
+        _ => (14, [(byte)((value - 269) >> 8), (byte)(value - 269)]),
+    };
+
+    private static int ReadExtended(int nibble, byte[] data, ref int position)
+    {
+        switch (nibble)
+        {
+            case 13:
+                return data[position++] + 13;
+            case 14:
+                int value = ((data[position] << 8) | data[position + 1]) + 269;
+                position += 2;
+                return value;
+            default:
+                return nibble;
+        }
+    }
+}
+
+/// <summary>A bare UDP socket on loopback that speaks CoAP by hand: the test decides what to answer, and when.</summary>
+internal sealed class RawCoapPeer : IDisposable
+{
+    private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
+
+    public int Port => ((IPEndPoint)_udp.Client.LocalEndPoint!).Port;
+
+    public string ReplyTo => $"coap://127.0.0.1:{Port}/raw";
+
+    public void Send(RawCoapMessage message, int port) => _udp.Send(message.Encode(), new IPEndPoint(IPAddress.Loopback, port));
+
+    public void Reply(RawCoapMessage to, IPEndPoint peer, byte code, params (int Number, byte[] Value)[] options) =>
+        _udp.Send(new RawCoapMessage(RawCoapMessage.Ack, code, to.MessageId, to.Token, [.. options], []).Encode(), peer);
+
+    public async Task<(RawCoapMessage Message, IPEndPoint From)> ReceiveAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            UdpReceiveResult result = await _udp.ReceiveAsync(cts.Token);
+            return (RawCoapMessage.Decode(result.Buffer), result.RemoteEndPoint);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"no datagram within {timeout.TotalSeconds} s");
+        }
+    }
+
+    /// <summary>Receives a request POSTed to us (all its Block1 blocks, each acknowledged); returns the body and the block count.</summary>
+    public async Task<(byte[] Body, int Blocks, RawCoapMessage First)> ReceivePostAsync(TimeSpan timeout)
+    {
+        var body = new List<byte>();
+        int blocks = 0;
+        RawCoapMessage? first = null;
+        while (true)
+        {
+            (RawCoapMessage message, IPEndPoint from) = await ReceiveAsync(timeout);
+            if (message.Code != 2)
+            {
+                continue; // not a POST (an ACK of something we sent, say)
+            }
+
+            first ??= message;
+            blocks++;
+            body.AddRange(message.Payload);
+            if (message.UInt(RawCoapMessage.Block1) is { } block1 && (block1 & 0x8) != 0)
+            {
+                Reply(message, from, 0x5F, (RawCoapMessage.Block1, RawCoapMessage.Uint(block1))); // 2.31 Continue
+                continue;
+            }
+
+            var echo = message.UInt(RawCoapMessage.Block1) is { } last ? new[] { (RawCoapMessage.Block1, RawCoapMessage.Uint(last)) } : [];
+            Reply(message, from, 0x44, echo); // 2.04
+            return ([.. body], blocks, first);
+        }
+    }
+
+    public void Dispose() => _udp.Dispose();
+}

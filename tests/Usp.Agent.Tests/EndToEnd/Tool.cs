@@ -1,0 +1,52 @@
+using System.Diagnostics;
+
+namespace Usp.Agent.Tests.EndToEnd;
+
+/// <summary>Runs a command-line program to completion (killed after a minute) and captures its output.</summary>
+internal static class Tool
+{
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string program, IEnumerable<string> arguments, string? stdin = null, byte[]? stdinBytes = null)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {program}");
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        if (stdinBytes is not null)
+        {
+            await process.StandardInput.BaseStream.WriteAsync(stdinBytes);
+        }
+        else if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
+        process.StandardInput.Close();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish within 60 s");
+        }
+
+        return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>usp-agent from the build output, under dotnet.</summary>
+    public static Task<(int ExitCode, string Output, string Error)> AgentCliAsync(params string[] arguments) =>
+        RunAsync(RepoPaths.FindOnPath("dotnet"), [AgentProcess.AgentDll, .. arguments]);
+}
