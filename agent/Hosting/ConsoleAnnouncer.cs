@@ -32,7 +32,7 @@ internal sealed class ConsoleAnnouncer(TextWriter output, AgentOptions options, 
 
         if (state.ListeningUris.Count > 0)
         {
-            output.WriteLine($"query it: usp-agent ctl --agent {Reachable(state.ListeningUris[0])} get Device.DeviceInfo.");
+            output.WriteLine($"query it: {SelfCommand.Describe()} ctl --agent {Reachable(state.ListeningUris[0])} get Device.DeviceInfo.");
             output.WriteLine(ReadyLinePrefix);
         }
         else
