@@ -255,6 +255,7 @@ public sealed class Tp469NotifyTests : IDisposable
 
         var sent = Assert.Single(ValueChanges);
         Assert.Equal("notify94", sent.Notify.SubscriptionId);
+        Assert.Equal(ProvisioningCode, sent.Notify.ValueChange.ParamPath);
         Assert.Equal("TestValue94", sent.Notify.ValueChange.ParamValue);
         _a.NotifyResp(sent);
         Assert.Equal("false", _a.Agent.Value(sub + "Enable"));
