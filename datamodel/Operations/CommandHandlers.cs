@@ -40,7 +40,7 @@ public sealed class CommandContext
 
     public DmObject Instance { get; }
     public string CommandName { get; }
-    /// <summary>Validated arguments, with declared defaults for the omitted optional ones.</summary>
+    /// <summary>Every declared input argument, validated; omitted optional ones carry their default (R-OPR.7).</summary>
     public IReadOnlyDictionary<string, string> InputArgs { get; }
     public string CommandKey { get; }
     public string ControllerEndpointId { get; }
@@ -79,6 +79,7 @@ public sealed class AsyncCommandContext
     /// <summary>Instance path of the object the command runs on, e.g. <c>Device.</c>.</summary>
     public string ObjectPath { get; }
     public string CommandName { get; }
+    /// <summary>Every declared input argument, validated; omitted optional ones carry their default (R-OPR.7).</summary>
     public IReadOnlyDictionary<string, string> InputArgs { get; }
     public string CommandKey { get; }
     public string ControllerEndpointId { get; }

@@ -82,21 +82,24 @@ internal sealed class OperateHandler(OperationRunner runner, Action<Func<Cancell
         return result;
     }
 
-    /// <summary>R-OPR.5–7: mandatory arguments present, values of the declared type, unknown ones ignored, defaults filled in.</summary>
+    /// <summary>
+    /// R-OPR.5–7: mandatory arguments present, values of the declared type and facets, unknown
+    /// ones ignored, every omitted optional one given its default so handlers see all declared inputs.
+    /// </summary>
     private static string? CheckArguments(CommandSchema command, IDictionary<string, string> given, out Dictionary<string, string> args)
     {
         args = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var declared in command.InputArgs)
         {
+            var param = declared.AsParam();
             if (!given.TryGetValue(declared.Name, out var value))
             {
                 if (declared.Mandatory)
                     return $"{command.Name} needs the input argument {declared.Name}.";
-                if (declared.Default is { } d)
-                    args[declared.Name] = d;
+                args[declared.Name] = param.EffectiveDefault;
                 continue;
             }
-            var check = ValueValidator.Check(new ParamSchema(declared.Name, declared.Type, ParamAccess.ReadWrite), value);
+            var check = ValueValidator.Check(param, value);
             if (!check.Ok)
                 return $"Input argument {check.Error}";
             args[declared.Name] = check.Value;

@@ -1,7 +1,17 @@
 namespace Usp.DataModel.Schema;
 
-/// <summary>A command argument: name plus type (arguments are validated like parameters).</summary>
-public sealed record ArgumentSchema(string Name, ParamType Type, bool Mandatory = false, string? Default = null);
+/// <summary>
+/// A command or event argument: name, type and facets (input arguments are validated like
+/// parameters). <paramref name="Default"/> is what an omitted optional input argument takes
+/// (R-OPR.7); without one it takes the type's zero value.
+/// </summary>
+public sealed record ArgumentSchema(string Name, ParamType Type, bool Mandatory = false, string? Default = null,
+    ValueConstraints? Constraints = null)
+{
+    /// <summary>The argument seen as a writable parameter, for validation and its effective default.</summary>
+    internal ParamSchema AsParam() =>
+        new(Name, Type, ParamAccess.ReadWrite) { Default = Default, Constraints = Constraints ?? ValueConstraints.None };
+}
 
 /// <summary>A data model command such as <c>Reboot()</c>.</summary>
 public sealed class CommandSchema(string name, bool isAsync, IReadOnlyList<ArgumentSchema> inputs, IReadOnlyList<ArgumentSchema> outputs)

@@ -132,6 +132,13 @@ public sealed class ObjectBuilder
     {
         if (!name.EndsWith("()", StringComparison.Ordinal))
             throw new ArgumentException($"Command '{name}' must end with ().", nameof(name));
+        foreach (var input in inputs ?? [])
+        {
+            // Checked here so that an omitted argument can never reach a handler with a value it would reject.
+            var param = input.AsParam();
+            if (!ValueValidator.Check(param, param.EffectiveDefault).Ok && !input.Mandatory)
+                throw new ArgumentException($"The default '{param.EffectiveDefault}' of {Schema.Path}{name} argument {input.Name} is not a valid value.", nameof(inputs));
+        }
         Schema.AddCommand(new CommandSchema(name, isAsync, inputs ?? [], outputs ?? []));
         return this;
     }

@@ -117,6 +117,7 @@ public sealed class Tp469AddTests : IDisposable
         Assert.Equal(Header.Types.MsgType.Error, resp.Header.MsgType);
         var pe = Assert.Single(resp.Body.Error.ParamErrs);
         Assert.EndsWith("Enable", pe.ParamPath);
+        Assert.Equal(ErrorCodes.InvalidType, pe.ErrCode);
         var ids = _agent.Get("Device.LocalAgent.Subscription.*.ID").ReqPathResults[0].ResolvedPathResults.Select(r => r.ResultParams["ID"]);
         Assert.DoesNotContain("add71", ids);
         Assert.DoesNotContain("add72", ids);
@@ -133,18 +134,32 @@ public sealed class Tp469AddTests : IDisposable
     }
 
     [Fact]
-    public void Tp469_1_9_AddAllowPartialDuplicateKeyFailsOnlySecondObject()
+    public void Tp469_1_9_AddAllowPartialRequiredParamFailsOnlySecondObject()
     {
+        // As in the test plan, the second object both repeats the first one's ID and requires an unknown parameter.
         var resp = _agent.Add(true,
             ("Device.LocalAgent.Subscription.", Subscription("add91")),
-            ("Device.LocalAgent.Subscription.", Subscription("add91")));
+            ("Device.LocalAgent.Subscription.", [.. Subscription("add91"), ("InvalidParameter", "IrrelevantValue", true)]));
 
         var results = resp.Body.Response.AddResp.CreatedObjResults;
         Assert.Equal(2, results.Count);
         AssertCreatedSubscription(results[0], "add91");
-        Assert.Equal(ErrorCodes.DuplicateUniqueKey, results[1].OperStatus.OperFailure.ErrCode);
+        Assert.Contains(results[1].OperStatus.OperFailure.ErrCode, new[] { ErrorCodes.UnsupportedParameter, ErrorCodes.DuplicateUniqueKey });
         Assert.Equal(1, SubscriptionCount());
         AssertSubscriptionValues(results[0].OperStatus.OperSuccess.InstantiatedPath, "add91");
+    }
+
+    [Fact]
+    public void AddAllowPartialDuplicateKeyFailsOnlySecondObject()
+    {
+        var resp = _agent.Add(true,
+            ("Device.LocalAgent.Subscription.", Subscription("dup")),
+            ("Device.LocalAgent.Subscription.", Subscription("dup")));
+
+        var results = resp.Body.Response.AddResp.CreatedObjResults;
+        AssertCreatedSubscription(results[0], "dup");
+        Assert.Equal(ErrorCodes.DuplicateUniqueKey, results[1].OperStatus.OperFailure.ErrCode);
+        Assert.Equal(1, SubscriptionCount());
     }
 
     [Fact]

@@ -70,7 +70,10 @@ public sealed class Tp469DeleteTests : IDisposable
         var resp = _agent.Delete(false, sub, "Device.LocalAgent.InvalidObject.");
 
         Assert.Equal(Header.Types.MsgType.Error, resp.Header.MsgType);
-        Assert.Equal("Device.LocalAgent.InvalidObject.", Assert.Single(resp.Body.Error.ParamErrs).ParamPath);
+        Assert.Equal(ErrorCodes.InvalidPath, resp.Body.Error.ErrCode);
+        var pe = Assert.Single(resp.Body.Error.ParamErrs);
+        Assert.Equal("Device.LocalAgent.InvalidObject.", pe.ParamPath);
+        Assert.Equal(ErrorCodes.InvalidPath, pe.ErrCode);
         Assert.Equal([sub], SubscriptionPaths());
     }
 

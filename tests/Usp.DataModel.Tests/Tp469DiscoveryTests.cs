@@ -59,9 +59,12 @@ public sealed class Tp469DiscoveryTests : IDisposable
     {
         var bp = _agent.AddBootParameter("Device.LocalAgent.Controller.1.", "Device.DeviceInfo.SerialNumber", true);
 
-        var r = Assert.Single(_agent.GetInstances(true, "Device.LocalAgent.Controller.[EndpointID==\"proto::controller-test\"].BootParameter.").ReqPathResults);
+        var path = "Device.LocalAgent.Controller.[Alias==\"ctrl-1\"].BootParameter.";
+
+        var r = Assert.Single(_agent.GetInstances(false, path).ReqPathResults);
 
         Assert.Equal(0u, r.ErrCode);
+        Assert.Equal(path, r.RequestedPath);
         Assert.Equal(bp, Assert.Single(r.CurrInsts).InstantiatedObjPath);
     }
 
@@ -169,19 +172,32 @@ public sealed class Tp469DiscoveryTests : IDisposable
     public void Tp469_1_75_GetSupportedDmMultipleObjectsFirstLevelOnly()
     {
         var request = Request("Device.LocalAgent.Controller.", true, true);
-        request.ObjPaths.Add("Device.LocalAgent.Subscription.{i}.");
+        request.ObjPaths.Add("Device.LocalAgent.MTP.");
 
         var results = _agent.GetSupportedDm(request).ReqObjResults;
 
-        Assert.Equal(2, results.Count);
-        var controller = results[0];
-        Assert.Equal("Device.LocalAgent.Controller.{i}.", controller.SupportedObjs[0].SupportedObjPath);
-        Assert.Equal(2, controller.SupportedObjs[0].UniqueKeySets.Count);
-        Assert.Equal(["Device.LocalAgent.Controller.{i}.MTP.{i}.", "Device.LocalAgent.Controller.{i}.BootParameter.{i}.", "Device.LocalAgent.Controller.{i}.E2ESession."],
-            controller.SupportedObjs.Skip(1).Select(o => o.SupportedObjPath));
-        Assert.All(controller.SupportedObjs.Skip(1), o => Assert.Empty(o.SupportedParams));
-        Assert.Equal("Device.LocalAgent.Subscription.{i}.", Assert.Single(results[1].SupportedObjs).SupportedObjPath);
-        Assert.NotEmpty(results[1].SupportedObjs[0].SupportedParams);
+        Assert.Equal(["Device.LocalAgent.Controller.", "Device.LocalAgent.MTP."], results.Select(r => r.ReqObjPath));
+        Assert.All(results, r => Assert.Equal(0u, r.ErrCode));
+        var controller = results[0].SupportedObjs;
+        Assert.Equal(["Device.LocalAgent.Controller.{i}.", "Device.LocalAgent.Controller.{i}.MTP.{i}.", "Device.LocalAgent.Controller.{i}.BootParameter.{i}.",
+            "Device.LocalAgent.Controller.{i}.E2ESession."], controller.Select(o => o.SupportedObjPath));
+        Assert.NotEmpty(controller[0].SupportedParams);
+        Assert.NotEmpty(controller[0].SupportedCommands);
+        Assert.NotEmpty(controller[0].SupportedEvents);
+        Assert.Contains(controller[0].UniqueKeySets, k => k.KeyNames.SequenceEqual(["EndpointID"]));
+        var mtp = results[1].SupportedObjs;
+        Assert.Equal(["Device.LocalAgent.MTP.{i}.", "Device.LocalAgent.MTP.{i}.CoAP."], mtp.Select(o => o.SupportedObjPath));
+        Assert.Contains(mtp[0].SupportedParams, p => p.ParamName == "Protocol");
+        Assert.NotEmpty(mtp[0].UniqueKeySets);
+        Assert.All(controller.Skip(1).Concat(mtp.Skip(1)), o =>
+        {
+            Assert.Empty(o.SupportedParams);
+            Assert.Empty(o.SupportedCommands);
+            Assert.Empty(o.SupportedEvents);
+            Assert.Empty(o.UniqueKeySets);
+        });
+        Assert.All(controller.Concat(mtp), AssertValidParams);
+        Assert.All(controller[0].SupportedCommands, c => Assert.NotEqual(CmdType.CmdUnknown, c.CommandType));
     }
 
     [Fact]
@@ -245,7 +261,13 @@ public sealed class Tp469DiscoveryTests : IDisposable
 
         var r = Assert.Single(_agent.GetSupportedDm(request).ReqObjResults);
 
-        Assert.All(r.SupportedObjs, o => Assert.Empty(o.SupportedCommands));
+        Assert.All(r.SupportedObjs, o =>
+        {
+            Assert.Empty(o.SupportedCommands);
+            Assert.Empty(o.SupportedParams);
+            Assert.Empty(o.UniqueKeySets);
+        });
+        Assert.All(r.SupportedObjs.SelectMany(o => o.SupportedEvents).SelectMany(e => e.ArgNames), a => Assert.DoesNotContain(".", a));
         var boot = Assert.Single(r.SupportedObjs.SelectMany(o => o.SupportedEvents), e => e.EventName == "Boot!");
         Assert.Equal(["CommandKey", "Cause", "FirmwareUpdated", "ParameterMap"], boot.ArgNames);
     }
@@ -263,6 +285,8 @@ public sealed class Tp469DiscoveryTests : IDisposable
         Assert.Contains(obj.UniqueKeySets, k => k.KeyNames.SequenceEqual(["Alias"]));
         Assert.Contains(obj.UniqueKeySets, k => k.KeyNames.Order().SequenceEqual(["ID", "Recipient"]));
         Assert.Empty(obj.SupportedParams);
+        Assert.Empty(obj.SupportedCommands);
+        Assert.Empty(obj.SupportedEvents);
     }
 
     [Fact]

@@ -37,6 +37,7 @@ public sealed class Tp469GetTests : IDisposable
 
         Assert.Equal(2, resp.ReqPathResults.Count);
         Assert.All(resp.ReqPathResults, r => Assert.Equal(0u, r.ErrCode));
+        Assert.Equal(["Device.LocalAgent.EndpointID", "Device.LocalAgent.SoftwareVersion"], resp.ReqPathResults.Select(r => r.RequestedPath));
         var endpoint = Assert.Single(resp.ReqPathResults[0].ResolvedPathResults);
         Assert.Equal("Device.LocalAgent.", endpoint.ResolvedPath);
         Assert.Equal(TestAgent.AgentId, Assert.Single(endpoint.ResultParams).Value);
@@ -53,11 +54,15 @@ public sealed class Tp469GetTests : IDisposable
 
         var resp = _agent.Get("Device.LocalAgent.EndpointID", sub + "Enable");
 
+        Assert.Equal(2, resp.ReqPathResults.Count);
         Assert.All(resp.ReqPathResults, r => Assert.Equal(0u, r.ErrCode));
-        Assert.Equal(TestAgent.AgentId, Assert.Single(resp.ReqPathResults[0].ResolvedPathResults).ResultParams["EndpointID"]);
+        Assert.Equal(["Device.LocalAgent.EndpointID", sub + "Enable"], resp.ReqPathResults.Select(r => r.RequestedPath));
+        var endpoint = Assert.Single(resp.ReqPathResults[0].ResolvedPathResults);
+        Assert.Equal("Device.LocalAgent.", endpoint.ResolvedPath);
+        Assert.Equal(("EndpointID", TestAgent.AgentId), (Assert.Single(endpoint.ResultParams).Key, endpoint.ResultParams["EndpointID"]));
         var enable = Assert.Single(resp.ReqPathResults[1].ResolvedPathResults);
         Assert.Equal(sub, enable.ResolvedPath);
-        Assert.Equal("true", Assert.Single(enable.ResultParams).Value);
+        Assert.Equal(("Enable", "true"), (Assert.Single(enable.ResultParams).Key, enable.ResultParams["Enable"]));
     }
 
     [Fact]
@@ -186,10 +191,13 @@ public sealed class Tp469GetTests : IDisposable
         AssertRelativeKeys(r);
     }
 
-    [Fact]
-    public void Tp469_1_82_and_1_86_GetUnmatchedSearchExpressionGivesEmptyResult()
+    [Theory]
+    [InlineData(false)]   // 1.82: no Subscription at all
+    [InlineData(true)]    // 1.86: only disabled ones
+    public void Tp469_1_82_and_1_86_GetUnmatchedSearchExpressionGivesEmptyResult(bool disabledSubscriptionExists)
     {
-        _agent.AddSubscription("disabled", enable: false);
+        if (disabledSubscriptionExists)
+            _agent.AddSubscription("disabled", enable: false);
 
         var r = Ok(_agent.Get("Device.LocalAgent.Subscription.[Enable==true]."));
 

@@ -32,6 +32,30 @@ public sealed class Tp469NotifyTests : IDisposable
     }
 
     [Fact]
+    public async Task Tp469_1_84_SubscriptionWithSearchPathNotifiesTheModifiedInstance()
+    {
+        var first = _a.Agent.AddBootParameter(Controller, "Device.DeviceInfo.SerialNumber", enable: true);
+        var second = _a.Agent.AddBootParameter(Controller, "Device.DeviceInfo.Manufacturer", enable: true);
+
+        var added = _a.Agent.Add(false, ("Device.LocalAgent.Subscription.",
+            [("Enable", "true", false), ("ID", "notify84", false), ("NotifType", "ValueChange", false),
+             ("ReferenceList", Controller + "BootParameter.*.Enable", true)]));
+        Assert.Equal(Header.Types.MsgType.AddResp, added.Header.MsgType);
+        var created = Assert.Single(added.Body.Response.AddResp.CreatedObjResults);
+        Assert.StartsWith("Device.LocalAgent.Subscription.", created.OperStatus.OperSuccess.InstantiatedPath);
+
+        _a.SetParam(second, "Enable", "false");
+        await _a.PumpAsync();
+
+        var sent = Assert.Single(ValueChanges);
+        Assert.Equal(TestAgent.ControllerId, sent.To);
+        Assert.Equal("notify84", sent.Notify.SubscriptionId);
+        Assert.Equal(second + "Enable", sent.Notify.ValueChange.ParamPath);
+        Assert.Equal("false", sent.Notify.ValueChange.ParamValue);
+        Assert.Equal("true", _a.Agent.Value(first + "Enable"));
+    }
+
+    [Fact]
     public async Task Tp469_1_53_DeletedSubscriptionNoLongerNotifies()
     {
         var sub = _a.AddSubscription("notify53", "ValueChange", ProvisioningCode, ("NotifRetry", "true"));
@@ -231,6 +255,7 @@ public sealed class Tp469NotifyTests : IDisposable
 
         var sent = Assert.Single(ValueChanges);
         Assert.Equal("notify94", sent.Notify.SubscriptionId);
+        Assert.Equal(ProvisioningCode, sent.Notify.ValueChange.ParamPath);
         Assert.Equal("TestValue94", sent.Notify.ValueChange.ParamValue);
         _a.NotifyResp(sent);
         Assert.Equal("false", _a.Agent.Value(sub + "Enable"));

@@ -12,9 +12,10 @@ public sealed class Tp469OperateTests : IDisposable
     private readonly List<NotifyingAgent> _agents = [];
     private readonly List<string> _directories = [];
 
-    private NotifyingAgent NewAgent(string? directory = null, IReadOnlyList<ISelfTestParticipant>? selfTests = null)
+    private NotifyingAgent NewAgent(string? directory = null, IReadOnlyList<ISelfTestParticipant>? selfTests = null,
+        IReadOnlyList<Schema.IDataModelArea>? areas = null)
     {
-        var agent = new NotifyingAgent(directory, selfTests);
+        var agent = new NotifyingAgent(directory, selfTests, areas);
         _agents.Add(agent);
         return agent;
     }
@@ -147,6 +148,103 @@ public sealed class Tp469OperateTests : IDisposable
         Assert.Empty(a.Instances("Device.LocalAgent.Request."));
         await a.RunForAsync(TimeSpan.FromSeconds(120));
         Assert.Empty(a.Sent(Notify.NotificationOneofCase.OperComplete));
+    }
+
+    [Fact]
+    public async Task Tp469_1_91_UnknownInputArgumentsAreIgnored()
+    {
+        var a = NewAgent();
+        a.AddSubscription("oc91", "OperationComplete", "Device.ScheduleTimer()");
+
+        var resp = a.Operate("Device.ScheduleTimer()", "test91", sendResp: true, ("DelaySeconds", "10"), ("InvalidArgument", "2"));
+
+        var result = Assert.Single(resp!.OperationResults);
+        Assert.Equal("Device.ScheduleTimer()", result.ExecutedCommand);
+        Assert.Equal(OperateResp.Types.OperationResult.OperationRespOneofCase.ReqObjPath, result.OperationRespCase);
+        Assert.StartsWith("Device.LocalAgent.Request.", result.ReqObjPath);
+
+        await a.RunForAsync(TimeSpan.FromSeconds(10));
+        var oc = OperationComplete(a);
+        Assert.Equal("test91", oc.CommandKey);
+        Assert.Equal(Notify.Types.OperationComplete.OperationRespOneofCase.ReqOutputArgs, oc.OperationRespCase);
+        Assert.Equal(NotifyingAgent.Start + TimeSpan.FromSeconds(10), a.Sent(Notify.NotificationOneofCase.OperComplete).Single().At);
+    }
+
+    [Fact]
+    public async Task Tp469_1_92_OmittedOptionalArgumentsTakeTheirDefaults()
+    {
+        var traceRoute = new FakeTraceRouteArea();
+        var a = NewAgent(areas: [traceRoute]);
+        a.AddSubscription("oc92", "OperationComplete", "Device.IP.Diagnostics.TraceRoute()");
+
+        var resp = a.Operate("Device.IP.Diagnostics.TraceRoute()", "test92", sendResp: true, ("Host", "192.0.2.99"), ("ProtocolVersion", "Any"));
+
+        var result = Assert.Single(resp!.OperationResults);
+        Assert.Equal("Device.IP.Diagnostics.TraceRoute()", result.ExecutedCommand);
+        Assert.Equal("Device.LocalAgent.Request.1.", result.ReqObjPath);
+        Assert.Equal("Device.IP.Diagnostics.TraceRoute()", a.Agent.Value(result.ReqObjPath + "Command"));
+
+        await a.RunForAsync(TimeSpan.FromSeconds(15));
+
+        // NumberOfTries defaults to 3 and Timeout to 5000 ms: three tries, 5 s apart.
+        var tries = traceRoute.Tries;
+        Assert.Equal(3, tries.Count);
+        Assert.All(tries, t => Assert.Equal(("192.0.2.99", "Any", ""), (t.Host, t.ProtocolVersion, t.Interface)));
+        Assert.Equal(
+            [NotifyingAgent.Start, NotifyingAgent.Start.AddMilliseconds(5000), NotifyingAgent.Start.AddMilliseconds(10000)],
+            tries.Select(t => t.At));
+        var oc = OperationComplete(a);
+        Assert.Equal("test92", oc.CommandKey);
+        Assert.Equal("Error_MaxHopCountExceeded", oc.ReqOutputArgs.OutputArgs_["Status"]);
+        Assert.Equal(NotifyingAgent.Start.AddMilliseconds(15000), a.Sent(Notify.NotificationOneofCase.OperComplete).Single().At);
+    }
+
+    [Fact]
+    public async Task GivenOptionalArgumentsOverrideTheDefaults()
+    {
+        var traceRoute = new FakeTraceRouteArea();
+        var a = NewAgent(areas: [traceRoute]);
+
+        var resp = a.Operate("Device.IP.Diagnostics.TraceRoute()", "", sendResp: true,
+            ("Host", "192.0.2.99"), ("NumberOfTries", "2"), ("Timeout", "1000"), ("ProtocolVersion", "IPv6"));
+
+        Assert.NotEmpty(Assert.Single(resp!.OperationResults).ReqObjPath);
+        await a.RunForAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal([NotifyingAgent.Start, NotifyingAgent.Start.AddMilliseconds(1000)], traceRoute.Tries.Select(t => t.At));
+        Assert.All(traceRoute.Tries, t => Assert.Equal("IPv6", t.ProtocolVersion));
+        Assert.Empty(a.Instances("Device.LocalAgent.Request."));
+    }
+
+    [Theory]
+    [InlineData("NumberOfTries", "4")]
+    [InlineData("NumberOfTries", "0")]
+    [InlineData("ProtocolVersion", "IPv5")]
+    [InlineData("DSCP", "64")]
+    public void InputArgumentOutsideItsFacetsGivesInvalidCommandArguments(string arg, string value)
+    {
+        var traceRoute = new FakeTraceRouteArea();
+        var a = NewAgent(areas: [traceRoute]);
+
+        var resp = a.Operate("Device.IP.Diagnostics.TraceRoute()", "", sendResp: true, ("Host", "192.0.2.99"), (arg, value));
+
+        var result = Assert.Single(resp!.OperationResults);
+        Assert.Equal(ErrorCodes.InvalidCommandArguments, result.CmdFailure.ErrCode);
+        Assert.Contains(arg, result.CmdFailure.ErrMsg, StringComparison.Ordinal);
+        Assert.Empty(a.Instances("Device.LocalAgent.Request."));
+        Assert.Empty(traceRoute.Tries);
+    }
+
+    [Fact]
+    public void OptionalArgumentWhoseDefaultBreaksItsFacetsIsRejectedAtRegistration()
+    {
+        var builder = new Schema.SchemaBuilder();
+        var device = builder.Object("Device.");
+
+        var ex = Assert.Throws<ArgumentException>(() => device.Command("Probe()", inputs:
+            [new Schema.ArgumentSchema("Mode", Schema.ParamType.String, Constraints: new Schema.ValueConstraints { Enumeration = ["Fast", "Slow"] })]));
+        Assert.Contains("Mode", ex.Message, StringComparison.Ordinal);
+        device.Command("Probe()", inputs:
+            [new Schema.ArgumentSchema("Mode", Schema.ParamType.String, Default: "Fast", Constraints: new Schema.ValueConstraints { Enumeration = ["Fast", "Slow"] })]);
     }
 
     [Fact]

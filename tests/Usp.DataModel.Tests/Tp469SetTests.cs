@@ -54,6 +54,7 @@ public sealed class Tp469SetTests : IDisposable
         var resp = _agent.Set(false, (sub, [("InvalidParameter", "x", true)]));
 
         Assert.Equal(Header.Types.MsgType.Error, resp.Header.MsgType);
+        Assert.Equal(ErrorCodes.RequiredParameterFailed, resp.Body.Error.ErrCode);
         var pe = Assert.Single(resp.Body.Error.ParamErrs);
         Assert.Equal(sub + "InvalidParameter", pe.ParamPath);
         Assert.Equal(ErrorCodes.UnsupportedParameter, pe.ErrCode);
@@ -70,8 +71,13 @@ public sealed class Tp469SetTests : IDisposable
         var resp = _agent.Set(false, (a, [("NotifRetry", "true", true)]), (b, [("InvalidParameter", "x", true)]));
 
         Assert.Equal(Header.Types.MsgType.Error, resp.Header.MsgType);
+        Assert.Equal(ErrorCodes.RequiredParameterFailed, resp.Body.Error.ErrCode);
         var pe = Assert.Single(resp.Body.Error.ParamErrs);
         Assert.Equal(b + "InvalidParameter", pe.ParamPath);
+        Assert.Equal(ErrorCodes.UnsupportedParameter, pe.ErrCode);
+        var instances = _agent.Get("Device.LocalAgent.Subscription.").ReqPathResults[0].ResolvedPathResults;
+        Assert.Equal([a, b], instances.Select(r => r.ResolvedPath));
+        Assert.All(instances, r => Assert.DoesNotContain("InvalidParameter", r.ResultParams.Keys));
         Assert.Equal("false", _agent.Value(a + "NotifRetry"));
     }
 
@@ -175,15 +181,16 @@ public sealed class Tp469SetTests : IDisposable
     [Fact]
     public void Tp469_1_22_SetWithSearchExpression()
     {
-        var sub = _agent.AddSubscription("set22", enable: true);
-        _agent.AddSubscription("set22off", enable: false);
+        var sub = _agent.AddSubscription("set22", notifExpiration: "3600");
+        var other = _agent.AddSubscription("set22zero", notifExpiration: "0");
 
-        var resp = _agent.Set(false, ("Device.LocalAgent.Subscription.[Enable==true].", [("NotifRetry", "true", true)]));
+        var resp = _agent.Set(false, ("Device.LocalAgent.Subscription.[NotifExpiration>0].", [("NotifRetry", "true", true)]));
 
         var instance = SingleInstance(Assert.Single(resp.Body.Response.SetResp.UpdatedObjResults));
         Assert.Equal(sub, instance.AffectedPath);
         Assert.Equal("NotifRetry", Assert.Single(instance.UpdatedParams).Key);
         Assert.Equal("true", _agent.Value(sub + "NotifRetry"));
+        Assert.Equal("false", _agent.Value(other + "NotifRetry"));
     }
 
     [Fact]
