@@ -53,12 +53,12 @@ internal sealed partial class AgentEngine(
                 DeviceRestart = new EngineDeviceRestart(reboot),
                 FullAccessEndpointId = LocalAdminEndpointId,
             });
-            bootCause.Attach(engine, options.DataDir);
+            bootCause.Attach(engine);
             if (bootCause.CurrentBoot.Cause is BootCause.LocalFactoryReset or BootCause.FactoryReset)
             {
                 // A local factory reset is asked for through the host and carried out here, at the next start.
                 LogFactoryReset(bootCause.CurrentBoot.Cause);
-                engine.FactoryReset();
+                engine.FactoryReset(recordBootCause: false);
             }
 
             _opened.TrySetResult(engine);

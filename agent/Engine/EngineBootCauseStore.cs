@@ -15,11 +15,10 @@ internal sealed class EngineBootCauseStore : IBootCauseStore
 
     public BootRecord CurrentBoot => _current;
 
-    /// <summary>Binds the store to the freshly opened engine, before its Boot! consumes the recorded cause.</summary>
-    public void Attach(UspEngine engine, string dataDir)
+    /// <summary>Binds the store to the freshly opened engine and takes this start's cause from it.</summary>
+    public void Attach(UspEngine engine)
     {
-        ImportLegacyFile(engine, dataDir);
-        _current = engine.RecordedBootCause is { } recorded ? ToRecord(recorded.Cause, recorded.CommandKey) : BootRecord.Unrequested;
+        _current = engine.TakeBootCause() is { } atStart ? ToRecord(atStart.Cause, atStart.CommandKey) : BootRecord.Unrequested;
         _engine = engine;
     }
 
@@ -34,19 +33,6 @@ internal sealed class EngineBootCauseStore : IBootCauseStore
         }
 
         engine.RecordBootCause(next.Cause.ToString(), next.CommandKey);
-    }
-
-    /// <summary>Earlier builds kept the cause in &lt;data-dir&gt;/boot-cause; a file left by one is taken over once.</summary>
-    private static void ImportLegacyFile(UspEngine engine, string dataDir)
-    {
-        if (File.Exists(Path.Combine(dataDir, FileBootCauseStore.FileName)))
-        {
-            BootRecord legacy = new FileBootCauseStore(dataDir).CurrentBoot;
-            if (engine.RecordedBootCause is null)
-            {
-                engine.RecordBootCause(legacy.Cause.ToString(), legacy.CommandKey);
-            }
-        }
     }
 
     private static BootRecord ToRecord(string cause, string commandKey) =>

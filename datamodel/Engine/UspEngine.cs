@@ -26,6 +26,8 @@ public sealed class UspEngine : IDisposable
     private readonly DataModelStore _store;
     private readonly RecordProcessor _records;
     private string _endpointId = "";
+    private bool _bootCauseTaken;
+    private (string Cause, string CommandKey)? _bootCauseAtStart;
 
     private UspEngine(UspEngineOptions options)
     {
@@ -48,13 +50,13 @@ public sealed class UspEngine : IDisposable
         var policy = options.AccessPolicy ?? new RoleBasedAccessPolicy(_store);
         AccessPolicy = options.FullAccessEndpointId is { } local ? new FullAccessFor(local, policy) : policy;
         Notifications = new NotificationService(_store, _gate, options, AccessPolicy, WrapForController);
-        Notifications.Boot = new BootNotifier(Notifications, options.SoftwareVersion);
+        Notifications.Boot = new BootNotifier(Notifications, options.SoftwareVersion, TakeBootCause);
         var runner = new OperationRunner(Notifications, _gate, options.Time, options.Log);
         Notifications.OperationsIdle = runner.WhenIdleAsync;
         commands.Store = _store;
         commands.Notifications = Notifications;
         commands.Runner = runner;
-        commands.FactoryReset = FactoryReset;
+        commands.FactoryReset = () => FactoryReset();
         _store.ChangesCommitted += (_, e) =>
         {
             Notifications.Changes.OnChangesCommitted(e);
@@ -199,13 +201,33 @@ public sealed class UspEngine : IDisposable
         }
     }
 
-    /// <summary>The Cause and CommandKey the coming <c>Device.Boot!</c> reports, or null when no restart was asked for.</summary>
+    /// <summary>
+    /// Why this start happened: the Cause and CommandKey recorded before the restart, or null when none was.
+    /// The first call takes them out of the database, so that a restart requested during this run (even
+    /// before Boot! goes out) is recorded for the next start only; later calls return the same answer. The
+    /// agent calls it right after opening; <c>Device.Boot!</c> reports it. A process that only reads or edits
+    /// the database (the offline CLI) never calls it and leaves the cause for the agent.
+    /// </summary>
+    public (string Cause, string CommandKey)? TakeBootCause()
+    {
+        lock (_gate)
+        {
+            if (!_bootCauseTaken)
+            {
+                _bootCauseAtStart = BootNotifier.Take(_store);
+                _bootCauseTaken = true;
+            }
+            return _bootCauseAtStart;
+        }
+    }
+
+    /// <summary>The Cause and CommandKey recorded for the next start, or null when no restart was asked for.</summary>
     public (string Cause, string CommandKey)? RecordedBootCause
     {
         get
         {
             lock (_gate)
-                return _store.GetMeta(BootNotifier.CauseKey) is { } cause ? (cause, _store.GetMeta(BootNotifier.CommandKeyKey) ?? "") : null;
+                return BootNotifier.Peek(_store);
         }
     }
 
@@ -216,13 +238,18 @@ public sealed class UspEngine : IDisposable
             BootNotifier.Record(_store, cause, commandKey);
     }
 
-    /// <summary>Drops all configuration and re-applies the factory defaults (the EndpointID is kept).</summary>
-    public void FactoryReset()
+    /// <summary>
+    /// Drops all configuration and re-applies the factory defaults (the EndpointID is kept). Unless
+    /// <paramref name="recordBootCause"/> is false (the reset this start was asked to carry out), the next
+    /// start reports LocalFactoryReset when no other cause was recorded.
+    /// </summary>
+    public void FactoryReset(bool recordBootCause = true)
     {
         lock (_gate)
         {
             _options.Log.Warning("Factory reset: the data model is being rebuilt from the factory defaults.");
-            BootNotifier.Record(_store, BootCause.LocalFactoryReset, "", overwrite: false);
+            if (recordBootCause)
+                BootNotifier.Record(_store, BootCause.LocalFactoryReset, "", overwrite: false);
             Notifications.DiscardPending();
             _store.Wipe();
             Notifications.Poller.Invalidate();

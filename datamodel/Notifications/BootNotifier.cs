@@ -19,7 +19,7 @@ public static class BootCause
 /// restart, FirmwareUpdated, the Controller's enabled BootParameters as a JSON ParameterMap),
 /// then non-persistent subscriptions and leftover Request rows are removed.
 /// </summary>
-internal sealed class BootNotifier(NotificationService service, string softwareVersion)
+internal sealed class BootNotifier(NotificationService service, string softwareVersion, Func<(string Cause, string CommandKey)?> takeStartCause)
 {
     public const string CauseKey = "boot_cause";
     public const string CommandKeyKey = "boot_command_key";
@@ -34,15 +34,27 @@ internal sealed class BootNotifier(NotificationService service, string softwareV
         store.SetMeta(CommandKeyKey, commandKey);
     }
 
+    /// <summary>The cause recorded for the next start, if any.</summary>
+    public static (string Cause, string CommandKey)? Peek(DataModelStore store) =>
+        store.GetMeta(CauseKey) is { } cause ? (cause, store.GetMeta(CommandKeyKey) ?? "") : null;
+
+    /// <summary>Takes the recorded cause out of the database (see <see cref="UspEngine.TakeBootCause"/>).</summary>
+    public static (string Cause, string CommandKey)? Take(DataModelStore store)
+    {
+        var recorded = Peek(store);
+        store.DeleteMeta(CauseKey);
+        store.DeleteMeta(CommandKeyKey);
+        return recorded;
+    }
+
     public void OnStart()
     {
         var store = service.Store;
-        var cause = store.GetMeta(CauseKey) ?? BootCause.LocalReboot;
-        var commandKey = store.GetMeta(CommandKeyKey) ?? "";
+        var startCause = takeStartCause();
+        var cause = startCause?.Cause ?? BootCause.LocalReboot;
+        var commandKey = startCause?.CommandKey ?? "";
         var lastVersion = store.GetMeta(SoftwareVersionKey);
         bool firmwareUpdated = lastVersion is not null && lastVersion != softwareVersion;
-        store.DeleteMeta(CauseKey);
-        store.DeleteMeta(CommandKeyKey);
         store.SetMeta(SoftwareVersionKey, softwareVersion);
 
         service.Changes.EventRaised("Device.", "Boot!", controller => new Dictionary<string, string>

@@ -312,9 +312,10 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     {
         string banner = E2E.Agent.Output;
         Assert.Contains($"endpoint id: {E2EAgent.AgentId}", banner);
-        string command = banner.Split('\n').Single(l => l.StartsWith("query it: usp-agent ", StringComparison.Ordinal))["query it: usp-agent ".Length..].Trim();
+        string command = banner.Split('\n').Single(l => l.StartsWith("query it: ", StringComparison.Ordinal))["query it: ".Length..].Trim();
 
-        var (exit, output, error) = await Tool.AgentCliAsync(command.Split(' '));
+        // Pasted into a shell as it is.
+        var (exit, output, error) = await Tool.RunAsync("/bin/sh", ["-c", command]);
 
         Assert.True(exit == 0, $"{command}: exit {exit}: {error}");
         Assert.Contains("Device.DeviceInfo.Manufacturer = Usp.Agent", output);

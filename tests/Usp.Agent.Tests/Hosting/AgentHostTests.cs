@@ -78,7 +78,7 @@ public sealed class AgentHostTests
         Assert.Equal(["READY=1", "STATUS=Ready: listening on coap://0.0.0.0:5683/usp/agent"], await systemd.ReceiveAsync(2));
         string[] lines = TestAgent.Lines(output);
         Assert.Equal(
-            ["listening: coap://0.0.0.0:5683/usp/agent", "query it: usp-agent ctl --agent coap://127.0.0.1:5683/usp/agent get Device.DeviceInfo.", "usp-agent ready"],
+            ["listening: coap://0.0.0.0:5683/usp/agent", $"query it: {SelfCommand.Describe()} ctl --agent coap://127.0.0.1:5683/usp/agent get Device.DeviceInfo.", "usp-agent ready"],
             lines[^3..]);
         await host.StopAsync();
     }

@@ -63,7 +63,7 @@ public sealed class AgentProcessTests
         Assert.Equal(ExitCodes.RestartRequested, await agent.ExitCodeAsync());
         Assert.Equal(["STOPPING=1", "STATUS=Stopping"], await systemd.ReceiveAsync(2));
         using var engine = Usp.DataModel.UspEngine.Open(new Usp.DataModel.UspEngineOptions { DataDirectory = directory.File("var") });
-        Assert.Equal(nameof(BootCause.LocalFactoryReset), engine.RecordedBootCause?.Cause);
+        Assert.Equal(nameof(BootCause.LocalFactoryReset), engine.TakeBootCause()?.Cause);
     }
 
     [Fact]

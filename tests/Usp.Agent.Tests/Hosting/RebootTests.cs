@@ -15,24 +15,6 @@ public sealed class RebootTests
         RebootCommand = rebootCommand,
     };
 
-    [Fact]
-    public void A_first_start_without_a_recorded_cause_is_a_LocalReboot()
-    {
-        using var directory = new TempDirectory();
-
-        Assert.Equal(new BootRecord(BootCause.LocalReboot, ""), new FileBootCauseStore(directory.Path).CurrentBoot);
-    }
-
-    [Fact]
-    public void The_recorded_cause_and_command_key_are_reported_by_the_next_start_only()
-    {
-        using var directory = new TempDirectory();
-        new FileBootCauseStore(directory.Path).RecordNextBoot(new BootRecord(BootCause.RemoteReboot, "cmd-17"));
-
-        Assert.Equal(new BootRecord(BootCause.RemoteReboot, "cmd-17"), new FileBootCauseStore(directory.Path).CurrentBoot);
-        Assert.Equal(BootRecord.Unrequested, new FileBootCauseStore(directory.Path).CurrentBoot);
-    }
-
     [Theory]
     [InlineData("reboot", false, "RunRebootCommand")]
     [InlineData("reboot", true, "RunRebootCommand")]
@@ -46,8 +28,7 @@ public sealed class RebootTests
     [Fact]
     public void A_restart_request_records_the_cause_plans_the_restart_and_stops_the_host()
     {
-        using var directory = new TempDirectory();
-        var store = new FileBootCauseStore(directory.Path);
+        var store = new RecordingBootCauseStore();
         var plan = new RestartPlan();
         var lifetime = new RecordingLifetime();
         var handler = new RebootHandler(store, plan, RestartMethod.ExitForServiceManager, lifetime, NullLogger<RebootHandler>.Instance);
@@ -56,7 +37,7 @@ public sealed class RebootTests
 
         Assert.True(lifetime.StopRequested);
         Assert.Equal(RestartMethod.ExitForServiceManager, plan.Method);
-        Assert.Equal(BootCause.RemoteReboot, new FileBootCauseStore(directory.Path).CurrentBoot.Cause);
+        Assert.Equal(new BootRecord(BootCause.RemoteReboot, "k"), store.Next);
     }
 
     [Fact]
@@ -105,5 +86,14 @@ public sealed class RebootTests
         public CancellationToken ApplicationStopped => CancellationToken.None;
 
         public void StopApplication() => StopRequested = true;
+    }
+
+    private sealed class RecordingBootCauseStore : IBootCauseStore
+    {
+        public BootRecord CurrentBoot => BootRecord.Unrequested;
+
+        public BootRecord? Next { get; private set; }
+
+        public void RecordNextBoot(BootRecord next) => Next = next;
     }
 }
