@@ -67,7 +67,19 @@ internal sealed partial class LocalAdminServer(
         }
         finally
         {
+            RemoveSocketFile();
+        }
+    }
+
+    /// <summary>Removes our socket file; gone already (the data directory removed under us, say) is fine.</summary>
+    private void RemoveSocketFile()
+    {
+        try
+        {
             File.Delete(socketPath);
+        }
+        catch (DirectoryNotFoundException)
+        {
         }
     }
 

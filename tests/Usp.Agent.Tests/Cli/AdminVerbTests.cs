@@ -51,7 +51,7 @@ public sealed class AdminVerbTests
     public async Task Without_the_engine_a_verb_exits_69_with_the_reason_on_stderr()
     {
         using var directory = new TempDirectory();
-        using LocalAdminServer server = new(directory.File("usp-agent.sock"), new LocalAdminDispatcher(new EngineUnavailableAdminHandler(), new LocalAdminServerTests.RecordingReboot()), NullLogger<LocalAdminServer>.Instance);
+        using LocalAdminServer server = new(directory.File("usp-agent.sock"), new LocalAdminDispatcher(new UnavailableAdminHandler(), new LocalAdminServerTests.RecordingReboot()), NullLogger<LocalAdminServer>.Instance);
         await server.StartAsync(CancellationToken.None);
         var cli = new CommandLineHarness();
 
@@ -59,7 +59,7 @@ public sealed class AdminVerbTests
         await server.StopAsync(CancellationToken.None);
 
         Assert.Equal(ExitCodes.Unavailable, status);
-        Assert.Contains("the USP engine is not available in this build", cli.Error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(UnavailableAdminHandler.Message, cli.Error.ToString(), StringComparison.Ordinal);
         Assert.Empty(cli.Output.ToString());
     }
 

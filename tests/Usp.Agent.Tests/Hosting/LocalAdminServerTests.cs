@@ -25,10 +25,10 @@ public sealed class LocalAdminServerTests
     }
 
     [Fact]
-    public async Task Without_the_engine_data_model_verbs_fail_with_69_and_say_why()
+    public async Task A_handler_refusal_reaches_the_client_with_its_exit_code_and_reason()
     {
         using var directory = new TempDirectory();
-        using LocalAdminServer server = Server(directory, new EngineUnavailableAdminHandler(), new RecordingReboot());
+        using LocalAdminServer server = Server(directory, new UnavailableAdminHandler(), new RecordingReboot());
         await server.StartAsync(CancellationToken.None);
 
         LocalAdminResponse response = await LocalAdminClient.SendAsync(
@@ -36,7 +36,7 @@ public sealed class LocalAdminServerTests
         await server.StopAsync(CancellationToken.None);
 
         Assert.Equal(ExitCodes.Unavailable, response.ExitCode);
-        Assert.Contains("the USP engine is not available in this build", response.Body, StringComparison.Ordinal);
+        Assert.Contains(UnavailableAdminHandler.Message, response.Body, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class LocalAdminServerTests
     {
         using var directory = new TempDirectory();
         var reboot = new RecordingReboot();
-        using LocalAdminServer server = Server(directory, new EngineUnavailableAdminHandler(), reboot);
+        using LocalAdminServer server = Server(directory, new UnavailableAdminHandler(), reboot);
         await server.StartAsync(CancellationToken.None);
 
         LocalAdminResponse response = await LocalAdminClient.SendAsync(
@@ -60,13 +60,26 @@ public sealed class LocalAdminServerTests
     {
         using var directory = new TempDirectory();
         string path = directory.File("usp-agent.sock");
-        using LocalAdminServer server = Server(directory, new EngineUnavailableAdminHandler(), new RecordingReboot());
+        using LocalAdminServer server = Server(directory, new UnavailableAdminHandler(), new RecordingReboot());
 
         await server.StartAsync(CancellationToken.None);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
         await server.StopAsync(CancellationToken.None);
 
         Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task A_data_directory_removed_under_the_running_agent_does_not_fail_its_stop()
+    {
+        using var directory = new TempDirectory();
+        using LocalAdminServer server = Server(directory, new UnavailableAdminHandler(), new RecordingReboot());
+        await server.StartAsync(CancellationToken.None);
+
+        Directory.Delete(directory.Path, recursive: true);
+
+        await server.StopAsync(CancellationToken.None);
+        Assert.False(Directory.Exists(directory.Path));
     }
 
     [Fact]
@@ -79,7 +92,7 @@ public sealed class LocalAdminServerTests
             dead.Bind(new UnixDomainSocketEndPoint(path));
         }
 
-        using LocalAdminServer server = Server(directory, new EngineUnavailableAdminHandler(), new RecordingReboot());
+        using LocalAdminServer server = Server(directory, new UnavailableAdminHandler(), new RecordingReboot());
         await server.StartAsync(CancellationToken.None);
         LocalAdminResponse response = await LocalAdminClient.SendAsync(path, new LocalAdminRequest("get", ["Device."], false), CancellationToken.None);
         await server.StopAsync(CancellationToken.None);
@@ -91,8 +104,8 @@ public sealed class LocalAdminServerTests
     public async Task A_second_agent_on_the_same_data_directory_is_refused_and_leaves_the_first_one_serving()
     {
         using var directory = new TempDirectory();
-        using LocalAdminServer first = Server(directory, new EngineUnavailableAdminHandler(), new RecordingReboot());
-        using LocalAdminServer second = Server(directory, new EngineUnavailableAdminHandler(), new RecordingReboot());
+        using LocalAdminServer first = Server(directory, new UnavailableAdminHandler(), new RecordingReboot());
+        using LocalAdminServer second = Server(directory, new UnavailableAdminHandler(), new RecordingReboot());
         await first.StartAsync(CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<AgentConfigurationException>(() => second.StartAsync(CancellationToken.None));
@@ -103,7 +116,7 @@ public sealed class LocalAdminServerTests
 
         Assert.Contains("already running", error.Message, StringComparison.Ordinal);
         Assert.Equal(ExitCodes.Unavailable, stillServed.ExitCode);
-        Assert.Contains("USP engine", stillServed.Body, StringComparison.Ordinal);
+        Assert.Contains(UnavailableAdminHandler.Message, stillServed.Body, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -123,7 +136,7 @@ public sealed class LocalAdminServerTests
     {
         using var directory = new TempDirectory();
         string deep = Path.Combine(directory.Path, new string('d', 120));
-        using LocalAdminServer server = new(Path.Combine(deep, "usp-agent.sock"), new LocalAdminDispatcher(new EngineUnavailableAdminHandler(), new RecordingReboot()), NullLogger<LocalAdminServer>.Instance);
+        using LocalAdminServer server = new(Path.Combine(deep, "usp-agent.sock"), new LocalAdminDispatcher(new UnavailableAdminHandler(), new RecordingReboot()), NullLogger<LocalAdminServer>.Instance);
 
         var error = await Assert.ThrowsAsync<AgentConfigurationException>(() => server.StartAsync(CancellationToken.None));
         LocalAdminResponse client = await LocalAdminClient.SendAsync(Path.Combine(deep, "usp-agent.sock"), new LocalAdminRequest("get", ["Device."], false), CancellationToken.None);
@@ -136,7 +149,7 @@ public sealed class LocalAdminServerTests
     public async Task An_unknown_verb_is_a_usage_error()
     {
         using var directory = new TempDirectory();
-        using LocalAdminServer server = Server(directory, new EngineUnavailableAdminHandler(), new RecordingReboot());
+        using LocalAdminServer server = Server(directory, new UnavailableAdminHandler(), new RecordingReboot());
         await server.StartAsync(CancellationToken.None);
 
         LocalAdminResponse response = await LocalAdminClient.SendAsync(
