@@ -340,7 +340,7 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
     {
         UspEngine engine = _engine!;
         string fromId = inbound.Record.FromId;
-        if (fromId.StartsWith(AgentEngine.LocalAdminPrefix, StringComparison.Ordinal) || ControllerDisabled(engine, fromId))
+        if (fromId.StartsWith(AgentEngine.LocalAdminPrefix, StringComparison.Ordinal) || engine.IsControllerDisabled(fromId))
         {
             LogControllerRefused(fromId);
             return;
@@ -367,11 +367,6 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
             }
         }
     }
-
-    /// <summary>A Controller row with Enable=false may not talk to us (TR-181 Controller.{i}.Enable).</summary>
-    private static bool ControllerDisabled(UspEngine engine, string fromId) =>
-        !fromId.Contains('"', StringComparison.Ordinal) &&
-        engine.GetValue($"Device.LocalAgent.Controller.[EndpointID==\"{fromId}\"].Enable") == "false";
 
     private (ServedPort Port, string Path)? FirstServed()
     {
