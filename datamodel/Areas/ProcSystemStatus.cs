@@ -7,15 +7,23 @@ namespace Usp.DataModel.Areas;
 /// </summary>
 /// <remarks>
 /// Every Get of DeviceInfo reads these, so each read is one open, one pread of the first bytes into a stack
-/// buffer and one close (the figures sit at the start of each file), parsed without building strings.
+/// buffer and one close (the figures sit at the start of each file), parsed without building strings. The kernel
+/// formats all of /proc/meminfo and /proc/stat (every IRQ counter) for each read, which was the largest single
+/// cost of a Get: a reading of /proc/meminfo serves MemoryStatus for <see cref="MemInfoFreshMs"/>, and one of
+/// /proc/stat serves CPUUsage for one USER_HZ tick, the unit its counters move in.
 /// </remarks>
 public sealed class ProcSystemStatus : ISystemStatus
 {
     /// <summary>Enough for /proc/uptime, the first lines of /proc/meminfo and the "cpu " line of /proc/stat.</summary>
     private const int HeadBytes = 1024;
 
+    private const long MemInfoFreshMs = 100;
+    private const long CpuStatFreshMs = 10;
+
     private readonly Lock _gate = new();
     private (ulong Busy, ulong Total) _lastCpu;
+    private (long ReadAt, int Percent) _cpu = (long.MinValue, 0);
+    private (long ReadAt, long? Total, long? Available, long? Free) _memInfo = (long.MinValue, null, null, null);
 
     public long UpTimeSeconds
     {
@@ -30,51 +38,87 @@ public sealed class ProcSystemStatus : ISystemStatus
         }
     }
 
-    public long MemoryTotalKiB => MemInfo("MemTotal:"u8) ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024;
+    public long MemoryTotalKiB => MemInfo().Total ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024;
 
-    public long MemoryFreeKiB => MemInfo("MemAvailable:"u8) ?? MemInfo("MemFree:"u8) ??
-        Math.Max(0, (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes - GC.GetGCMemoryInfo().MemoryLoadBytes) / 1024);
+    public long MemoryFreeKiB
+    {
+        get
+        {
+            var memInfo = MemInfo();
+            return memInfo.Available ?? memInfo.Free ??
+                Math.Max(0, (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes - GC.GetGCMemoryInfo().MemoryLoadBytes) / 1024);
+        }
+    }
 
     public int CpuUsagePercent
     {
         get
         {
-            Span<byte> buffer = stackalloc byte[HeadBytes];
-            ReadOnlySpan<byte> line = Line(ReadHead("/proc/stat", buffer), "cpu "u8);
-            if (line.IsEmpty)
-                return 0;
-            ulong total = 0, idle = 0;
-            int count = 0;
-            ReadOnlySpan<byte> fields = line["cpu "u8.Length..];
-            foreach (Range range in fields.Split((byte)' '))
-            {
-                ReadOnlySpan<byte> digits = fields[range];
-                if (digits.IsEmpty)
-                    continue;
-                ulong value = ulong.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
-                total += value;
-                if (count is 3 or 4)
-                    idle += value; // idle and iowait
-                count++;
-            }
-            if (count < 4)
-                return 0;
-            ulong busy = total - idle;
+            long now = Environment.TickCount64;
             lock (_gate)
             {
-                var (lastBusy, lastTotal) = _lastCpu;
-                _lastCpu = (busy, total);
-                if (total <= lastTotal)
-                    return 0;
-                return (int)Math.Clamp((busy - lastBusy) * 100 / (total - lastTotal), 0UL, 100UL);
+                if (_cpu.ReadAt > now - CpuStatFreshMs)
+                    return _cpu.Percent;
             }
+            int percent = ReadCpuUsagePercent();
+            lock (_gate)
+                _cpu = (now, percent);
+            return percent;
         }
     }
 
-    private static long? MemInfo(ReadOnlySpan<byte> key)
+    private int ReadCpuUsagePercent()
     {
         Span<byte> buffer = stackalloc byte[HeadBytes];
-        ReadOnlySpan<byte> line = Line(ReadHead("/proc/meminfo", buffer), key);
+        ReadOnlySpan<byte> line = Line(ReadHead("/proc/stat", buffer), "cpu "u8);
+        if (line.IsEmpty)
+            return 0;
+        ulong total = 0, idle = 0;
+        int count = 0;
+        ReadOnlySpan<byte> fields = line["cpu "u8.Length..];
+        foreach (Range range in fields.Split((byte)' '))
+        {
+            ReadOnlySpan<byte> digits = fields[range];
+            if (digits.IsEmpty)
+                continue;
+            ulong value = ulong.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
+            total += value;
+            if (count is 3 or 4)
+                idle += value; // idle and iowait
+            count++;
+        }
+        if (count < 4)
+            return 0;
+        ulong busy = total - idle;
+        lock (_gate)
+        {
+            var (lastBusy, lastTotal) = _lastCpu;
+            _lastCpu = (busy, total);
+            if (total <= lastTotal)
+                return 0;
+            return (int)Math.Clamp((busy - lastBusy) * 100 / (total - lastTotal), 0UL, 100UL);
+        }
+    }
+
+    private (long? Total, long? Available, long? Free) MemInfo()
+    {
+        long now = Environment.TickCount64;
+        lock (_gate)
+        {
+            if (_memInfo.ReadAt > now - MemInfoFreshMs)
+                return (_memInfo.Total, _memInfo.Available, _memInfo.Free);
+        }
+        Span<byte> buffer = stackalloc byte[HeadBytes];
+        ReadOnlySpan<byte> text = ReadHead("/proc/meminfo", buffer);
+        var figures = (MemInfoValue(text, "MemTotal:"u8), MemInfoValue(text, "MemAvailable:"u8), MemInfoValue(text, "MemFree:"u8));
+        lock (_gate)
+            _memInfo = (now, figures.Item1, figures.Item2, figures.Item3);
+        return figures;
+    }
+
+    private static long? MemInfoValue(ReadOnlySpan<byte> text, ReadOnlySpan<byte> key)
+    {
+        ReadOnlySpan<byte> line = Line(text, key);
         if (line.IsEmpty)
             return null;
         ReadOnlySpan<byte> value = line[key.Length..].TrimStart((byte)' ');
