@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Usp.DataModel.Areas;
 using Usp.DataModel.Defaults;
 using Usp.DataModel.Handlers;
@@ -287,7 +286,8 @@ public sealed class UspEngine : IDisposable
                 id = EndpointIdentity.FromOuiAndSerial(oui, serial);
             else
             {
-                id = _store.GetMeta(GeneratedEndpointIdKey) ?? "self::usp-agent-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+                // Guid's first twelve hex digits are random; RandomNumberGenerator would load OpenSSL, which only DTLS needs.
+                id = _store.GetMeta(GeneratedEndpointIdKey) ?? "self::usp-agent-" + Guid.NewGuid().ToString("N")[..12];
                 _store.SetMeta(GeneratedEndpointIdKey, id);
             }
         }
