@@ -301,7 +301,9 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
 
     private ServedPort Open(int port)
     {
-        var options = new CoapEndpointOptions { Log = message => LogCoap(message) };
+        // Accept only checks and queues the Record (the engine runs on its lane), so it runs on the receive thread:
+        // the 2.04 goes out at once, without a thread-pool hop and a separate-ACK timer per request.
+        var options = new CoapEndpointOptions { Log = message => LogCoap(message), RunHandlersInline = true };
         CoapEndpoint endpoint = CoapEndpoint.BindUdp(new IPEndPoint(_bind, port), options, TimeProvider.System);
         var served = new ServedPort(endpoint, new CoapServer(endpoint));
         endpoint.Start();
