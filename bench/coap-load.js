@@ -85,11 +85,15 @@ function worker() {
     const req = coap.request({ hostname: '127.0.0.1', port: agentPort, pathname: `/e/${AGENT_ID}`, method: 'POST',
       query: `reply-to=${state.replyTo}`, confirmable: true, agent: state.agent });
     req.setOption('Content-Format', 'application/octet-stream');
-    req.on('response', (res) => { if (res.code !== '2.04') { if (measuring) errors++; } res.resume(); });
-    req.on('error', () => { if (measuring) errors++; });
-    req.on('timeout', () => { if (measuring) errors++; });
+    req.on('response', (res) => { if (res.code !== '2.04') { if (measuring) { errors++; console.error(`${state.from}: CoAP ${res.code}`); } } res.resume(); });
+    req.on('error', (e) => { if (measuring) { errors++; console.error(`${state.from}: ${e.message}`); } });
+    req.on('timeout', () => { if (measuring) { errors++; console.error(`${state.from}: request timed out`); } });
     req.end(Buffer.from(record));
-    state.timer = setTimeout(() => { if (measuring) errors++; state.pending = null; next(state); }, 5000);
+    state.timer = setTimeout(() => {
+      if (measuring) { errors++; console.error(`${state.from}: no answer to ${id} within 5 s`); }
+      state.pending = null;
+      next(state);
+    }, 5000);
   }
 
   let listening = 0;
