@@ -6,8 +6,10 @@
 // Get Device.DeviceInfo. in flight: latency is POST sent → GetResp Record received at its reply-to.
 //
 //   node bench/coap-load.js [--agent out/linux-x64/usp-agent] [--controllers 16] [--workers 4]
-//                           [--warmup 3] [--seconds 10]
-// Prints figures; asserts nothing.
+//                           [--warmup 3] [--seconds 10] [--rate R]
+// --rate paces the load: R round trips per second in all, each Controller starting its next request no earlier
+// than C/R seconds after its previous one started (still one in flight); without it each Controller sends the
+// next request as soon as the answer arrives (saturated). Prints figures; asserts nothing.
 'use strict';
 
 const path = require('path');
@@ -35,7 +37,7 @@ function schemas() {
 // ---- worker: some Controllers, each one request in flight -------------------------------------------------
 function worker() {
   const { Msg, Record } = schemas();
-  const { agentPort, first, count } = JSON.parse(process.argv[3]);
+  const { agentPort, first, count, intervalMs } = JSON.parse(process.argv[3]);
   let measuring = false;
   let stopping = false;
   const latencies = [];
@@ -47,7 +49,7 @@ function worker() {
     const from = `proto::bench-ctrl-${c}`;
     const server = coap.createServer({ type: 'udp4' });
     const agent = new coap.Agent({ type: 'udp4' });
-    const state = { from, server, agent, seq: 0, pending: null, timer: null, replyTo: '' };
+    const state = { from, server, agent, seq: 0, pending: null, timer: null, replyTo: '', nextAt: 0 };
     server.on('request', (req, res) => {
       res.code = '2.04';
       res.end();
@@ -60,14 +62,21 @@ function worker() {
         clearTimeout(state.timer);
         state.pending = null;
         if (measuring) { latencies.push(elapsed); completed++; }
-        next(state);
+        schedule(state);
       }
     });
     controllers.push(state);
   }
 
+  function schedule(state) {
+    const wait = intervalMs > 0 ? state.nextAt - performance.now() : 0;
+    if (wait > 0) setTimeout(() => next(state), wait); else next(state);
+  }
+
   function next(state) {
     if (stopping) return;
+    const now = performance.now();
+    state.nextAt = Math.max(now, state.nextAt + intervalMs);
     const id = `${state.from}-${++state.seq}`;
     const msg = Msg.fromObject({ header: { msgId: id, msgType: 'GET' }, body: { request: { get: { paramPaths: ['Device.DeviceInfo.'] } } } });
     const record = Record.encode(Record.fromObject({ version: '1.4', toId: AGENT_ID, fromId: state.from,
@@ -76,11 +85,15 @@ function worker() {
     const req = coap.request({ hostname: '127.0.0.1', port: agentPort, pathname: `/e/${AGENT_ID}`, method: 'POST',
       query: `reply-to=${state.replyTo}`, confirmable: true, agent: state.agent });
     req.setOption('Content-Format', 'application/octet-stream');
-    req.on('response', (res) => { if (res.code !== '2.04') { if (measuring) errors++; } res.resume(); });
-    req.on('error', () => { if (measuring) errors++; });
-    req.on('timeout', () => { if (measuring) errors++; });
+    req.on('response', (res) => { if (res.code !== '2.04') { if (measuring) { errors++; console.error(`${state.from}: CoAP ${res.code}`); } } res.resume(); });
+    req.on('error', (e) => { if (measuring) { errors++; console.error(`${state.from}: ${e.message}`); } });
+    req.on('timeout', () => { if (measuring) { errors++; console.error(`${state.from}: request timed out`); } });
     req.end(Buffer.from(record));
-    state.timer = setTimeout(() => { if (measuring) errors++; state.pending = null; next(state); }, 5000);
+    state.timer = setTimeout(() => {
+      if (measuring) { errors++; console.error(`${state.from}: no answer to ${id} within 5 s`); }
+      state.pending = null;
+      next(state);
+    }, 5000);
   }
 
   let listening = 0;
@@ -92,7 +105,7 @@ function worker() {
   }
 
   process.on('message', (m) => {
-    if (m.cmd === 'start') controllers.forEach(next);
+    if (m.cmd === 'start') controllers.forEach((state, i) => setTimeout(() => next(state), intervalMs * i / controllers.length));
     if (m.cmd === 'measure') { measuring = true; latencies.length = 0; errors = 0; completed = 0; }
     if (m.cmd === 'stop') {
       measuring = false;
@@ -131,6 +144,8 @@ async function main() {
   const workers = Math.min(Number(arg('--workers', 4)), controllers);
   const warmup = Number(arg('--warmup', 3));
   const seconds = Number(arg('--seconds', 10));
+  const rate = Number(arg('--rate', 0));
+  const intervalMs = rate > 0 ? controllers * 1000 / rate : 0;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usp-bench-'));
   const defaults = path.join(dir, 'factory-defaults.txt');
   fs.writeFileSync(defaults, [
@@ -165,7 +180,7 @@ async function main() {
   const per = Math.ceil(controllers / workers);
   for (let w = 0, first = 0; w < workers; w++, first += per) {
     const count = Math.min(per, controllers - first);
-    const child = fork(__filename, ['--worker', JSON.stringify({ agentPort: port, first, count })]);
+    const child = fork(__filename, ['--worker', JSON.stringify({ agentPort: port, first, count, intervalMs })]);
     children.push(child);
   }
   await Promise.all(children.map((c) => new Promise((r) => c.on('message', (m) => m.event === 'ready' && r()))));
@@ -192,7 +207,7 @@ async function main() {
   console.log(`agent: ${agentPath}`);
   console.log(`exec -> ready: ${f(readyMs)} ms`);
   console.log(`idle after 2 s: VmRSS ${f(idle.vmRss / 1024)} MB, RssAnon ${f(idle.rssAnon / 1024)} MB, RssFile ${f(idle.rssFile / 1024)} MB`);
-  console.log(`load: ${controllers} Controllers over ${workers} node processes, one Get Device.DeviceInfo. in flight each, ${seconds} s measured after ${warmup} s warm-up`);
+  console.log(`load: ${controllers} Controllers over ${workers} node processes, one Get Device.DeviceInfo. in flight each, ${rate > 0 ? `paced at ${rate}/s in all` : 'saturated'}, ${seconds} s measured after ${warmup} s warm-up`);
   console.log(`round trips: ${latencies.length} (${f(latencies.length / elapsed)}/s), errors: ${errors}`);
   console.log(`latency: p50 ${f(pct(0.5))} ms, p99 ${f(pct(0.99))} ms, max ${f(latencies[latencies.length - 1] || NaN)} ms`);
   console.log(`agent CPU: ${f(cpuSeconds)} s (utime+stime) = ${f(cpuSeconds * 1e6 / Math.max(1, latencies.length))} us per round trip, ${f(cpuSeconds * 1e9 / Math.max(1, latencies.length) / 1e3)} ms per 1,000`);

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net;
-using System.Security.Cryptography;
 
 namespace Usp.Agent.Coap;
 
@@ -679,7 +678,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
     internal static byte[] NewToken()
     {
         var token = new byte[8];
-        RandomNumberGenerator.Fill(token);
+        SecureRandomBytes.Fill(token);
         return token;
     }
 

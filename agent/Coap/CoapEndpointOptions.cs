@@ -24,8 +24,8 @@ public sealed class CoapEndpointOptions
     public int MaxDeduplicationEntries { get; set; } = 8192;
 
     /// <summary>
-    /// Run resource handlers on the receive path instead of the thread pool. Only for deterministic tests:
-    /// a handler that blocks would then stall every peer.
+    /// Run resource handlers on the receive path instead of the thread pool: for handlers that only queue work
+    /// (the USP MTP's) and for deterministic tests. A handler that blocks would then stall every peer.
     /// </summary>
     public bool RunHandlersInline { get; set; }
 

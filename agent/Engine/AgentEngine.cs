@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Usp.Agent.Hosting;
@@ -26,9 +25,16 @@ internal sealed partial class AgentEngine(
     /// The Endpoint ID the local administration channel uses as a full-access Controller. Random per process:
     /// no peer on an MTP can guess it, and the MTP refuses the <see cref="LocalAdminPrefix"/> anyway.
     /// </summary>
-    public string LocalAdminEndpointId { get; } = LocalAdminPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+    public string LocalAdminEndpointId { get; } = LocalAdminPrefix + NewAdminSuffix();
 
     public const string LocalAdminPrefix = "self::usp-agent-local-admin-";
+
+    private static string NewAdminSuffix()
+    {
+        Span<byte> random = stackalloc byte[8];
+        SecureRandomBytes.Fill(random);
+        return Convert.ToHexStringLower(random);
+    }
 
     public string Name => "USP engine";
 

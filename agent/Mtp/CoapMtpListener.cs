@@ -301,7 +301,9 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
 
     private ServedPort Open(int port)
     {
-        var options = new CoapEndpointOptions { Log = message => LogCoap(message) };
+        // Accept only checks and queues the Record (the engine runs on its lane), so it runs on the receive thread:
+        // the 2.04 goes out at once, without a thread-pool hop and a separate-ACK timer per request.
+        var options = new CoapEndpointOptions { Log = message => LogCoap(message), RunHandlersInline = true };
         CoapEndpoint endpoint = CoapEndpoint.BindUdp(new IPEndPoint(_bind, port), options, TimeProvider.System);
         var served = new ServedPort(endpoint, new CoapServer(endpoint));
         endpoint.Start();
@@ -340,7 +342,7 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
     {
         UspEngine engine = _engine!;
         string fromId = inbound.Record.FromId;
-        if (fromId.StartsWith(AgentEngine.LocalAdminPrefix, StringComparison.Ordinal) || ControllerDisabled(engine, fromId))
+        if (fromId.StartsWith(AgentEngine.LocalAdminPrefix, StringComparison.Ordinal) || engine.IsControllerDisabled(fromId))
         {
             LogControllerRefused(fromId);
             return;
@@ -367,11 +369,6 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
             }
         }
     }
-
-    /// <summary>A Controller row with Enable=false may not talk to us (TR-181 Controller.{i}.Enable).</summary>
-    private static bool ControllerDisabled(UspEngine engine, string fromId) =>
-        !fromId.Contains('"', StringComparison.Ordinal) &&
-        engine.GetValue($"Device.LocalAgent.Controller.[EndpointID==\"{fromId}\"].Enable") == "false";
 
     private (ServedPort Port, string Path)? FirstServed()
     {

@@ -5,76 +5,156 @@ namespace Usp.DataModel.Areas;
 /// <summary>
 /// Reads /proc (uptime, meminfo, stat) on Linux; falls back to what the runtime knows elsewhere.
 /// </summary>
+/// <remarks>
+/// Every Get of DeviceInfo reads these, so each read is one open, one pread of the first bytes into a stack
+/// buffer and one close (the figures sit at the start of each file), parsed without building strings. The kernel
+/// formats all of /proc/meminfo and /proc/stat (every IRQ counter) for each read, which was the largest single
+/// cost of a Get: a reading of /proc/meminfo serves MemoryStatus for <see cref="MemInfoFreshMs"/>, and one of
+/// /proc/stat serves CPUUsage for one USER_HZ tick, the unit its counters move in.
+/// </remarks>
 public sealed class ProcSystemStatus : ISystemStatus
 {
+    /// <summary>Enough for /proc/uptime, the first lines of /proc/meminfo and the "cpu " line of /proc/stat.</summary>
+    private const int HeadBytes = 1024;
+
+    private const long MemInfoFreshMs = 100;
+    private const long CpuStatFreshMs = 10;
+
     private readonly Lock _gate = new();
     private (ulong Busy, ulong Total) _lastCpu;
+    private (long ReadAt, int Percent) _cpu = (long.MinValue, 0);
+    private (long ReadAt, long? Total, long? Available, long? Free) _memInfo = (long.MinValue, null, null, null);
 
     public long UpTimeSeconds
     {
         get
         {
-            var text = TryRead("/proc/uptime");
-            if (text is not null && double.TryParse(text.Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var s))
+            Span<byte> buffer = stackalloc byte[HeadBytes];
+            ReadOnlySpan<byte> text = ReadHead("/proc/uptime", buffer);
+            int space = text.IndexOf((byte)' ');
+            if (space > 0 && double.TryParse(text[..space], NumberStyles.Float, CultureInfo.InvariantCulture, out var s))
                 return (long)s;
             return Environment.TickCount64 / 1000;
         }
     }
 
-    public long MemoryTotalKiB => MemInfo("MemTotal:") ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024;
+    public long MemoryTotalKiB => MemInfo().Total ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024;
 
-    public long MemoryFreeKiB => MemInfo("MemAvailable:") ?? MemInfo("MemFree:") ??
-        Math.Max(0, (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes - GC.GetGCMemoryInfo().MemoryLoadBytes) / 1024);
+    public long MemoryFreeKiB
+    {
+        get
+        {
+            var memInfo = MemInfo();
+            return memInfo.Available ?? memInfo.Free ??
+                Math.Max(0, (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes - GC.GetGCMemoryInfo().MemoryLoadBytes) / 1024);
+        }
+    }
 
     public int CpuUsagePercent
     {
         get
         {
-            var line = TryRead("/proc/stat")?.Split('\n').FirstOrDefault(l => l.StartsWith("cpu ", StringComparison.Ordinal));
-            if (line is null)
-                return 0;
-            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
-                .Select(f => ulong.TryParse(f, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0).ToArray();
-            if (fields.Length < 4)
-                return 0;
-            ulong total = 0;
-            foreach (var f in fields)
-                total += f;
-            ulong idle = fields[3] + (fields.Length > 4 ? fields[4] : 0);
-            ulong busy = total - idle;
+            long now = Environment.TickCount64;
             lock (_gate)
             {
-                var (lastBusy, lastTotal) = _lastCpu;
-                _lastCpu = (busy, total);
-                if (total <= lastTotal)
-                    return 0;
-                return (int)Math.Clamp((busy - lastBusy) * 100 / (total - lastTotal), 0UL, 100UL);
+                if (_cpu.ReadAt > now - CpuStatFreshMs)
+                    return _cpu.Percent;
             }
+            int percent = ReadCpuUsagePercent();
+            lock (_gate)
+                _cpu = (now, percent);
+            return percent;
         }
     }
 
-    private static long? MemInfo(string key)
+    private int ReadCpuUsagePercent()
     {
-        var line = TryRead("/proc/meminfo")?.Split('\n').FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal));
-        if (line is null)
-            return null;
-        var parts = line[key.Length..].Trim().Split(' ');
-        return long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var kib) ? kib : null;
+        Span<byte> buffer = stackalloc byte[HeadBytes];
+        ReadOnlySpan<byte> line = Line(ReadHead("/proc/stat", buffer), "cpu "u8);
+        if (line.IsEmpty)
+            return 0;
+        ulong total = 0, idle = 0;
+        int count = 0;
+        ReadOnlySpan<byte> fields = line["cpu "u8.Length..];
+        foreach (Range range in fields.Split((byte)' '))
+        {
+            ReadOnlySpan<byte> digits = fields[range];
+            if (digits.IsEmpty)
+                continue;
+            ulong value = ulong.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
+            total += value;
+            if (count is 3 or 4)
+                idle += value; // idle and iowait
+            count++;
+        }
+        if (count < 4)
+            return 0;
+        ulong busy = total - idle;
+        lock (_gate)
+        {
+            var (lastBusy, lastTotal) = _lastCpu;
+            _lastCpu = (busy, total);
+            if (total <= lastTotal)
+                return 0;
+            return (int)Math.Clamp((busy - lastBusy) * 100 / (total - lastTotal), 0UL, 100UL);
+        }
     }
 
-    private static string? TryRead(string path)
+    private (long? Total, long? Available, long? Free) MemInfo()
+    {
+        long now = Environment.TickCount64;
+        lock (_gate)
+        {
+            if (_memInfo.ReadAt > now - MemInfoFreshMs)
+                return (_memInfo.Total, _memInfo.Available, _memInfo.Free);
+        }
+        Span<byte> buffer = stackalloc byte[HeadBytes];
+        ReadOnlySpan<byte> text = ReadHead("/proc/meminfo", buffer);
+        var figures = (MemInfoValue(text, "MemTotal:"u8), MemInfoValue(text, "MemAvailable:"u8), MemInfoValue(text, "MemFree:"u8));
+        lock (_gate)
+            _memInfo = (now, figures.Item1, figures.Item2, figures.Item3);
+        return figures;
+    }
+
+    private static long? MemInfoValue(ReadOnlySpan<byte> text, ReadOnlySpan<byte> key)
+    {
+        ReadOnlySpan<byte> line = Line(text, key);
+        if (line.IsEmpty)
+            return null;
+        ReadOnlySpan<byte> value = line[key.Length..].TrimStart((byte)' ');
+        int end = value.IndexOf((byte)' ');
+        return long.TryParse(end < 0 ? value : value[..end], NumberStyles.None, CultureInfo.InvariantCulture, out var kib) ? kib : null;
+    }
+
+    /// <summary>The line starting with <paramref name="key"/>, without its newline; empty when there is none.</summary>
+    private static ReadOnlySpan<byte> Line(ReadOnlySpan<byte> text, ReadOnlySpan<byte> key)
+    {
+        while (!text.IsEmpty)
+        {
+            int newline = text.IndexOf((byte)'\n');
+            ReadOnlySpan<byte> line = newline < 0 ? text : text[..newline];
+            if (line.StartsWith(key))
+                return line;
+            text = newline < 0 ? default : text[(newline + 1)..];
+        }
+        return default;
+    }
+
+    /// <summary>The first bytes of <paramref name="path"/>; empty when it cannot be read.</summary>
+    private static ReadOnlySpan<byte> ReadHead(string path, Span<byte> buffer)
     {
         try
         {
-            return File.Exists(path) ? File.ReadAllText(path) : null;
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return buffer[..RandomAccess.Read(handle, buffer, 0)];
         }
         catch (IOException)
         {
-            return null;
+            return default;
         }
         catch (UnauthorizedAccessException)
         {
-            return null;
+            return default;
         }
     }
 }

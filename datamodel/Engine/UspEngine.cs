@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Usp.DataModel.Areas;
 using Usp.DataModel.Defaults;
 using Usp.DataModel.Handlers;
@@ -162,6 +161,13 @@ public sealed class UspEngine : IDisposable
         }
     }
 
+    /// <summary>True when the Controller has a <c>Device.LocalAgent.Controller.{i}.</c> row with Enable false (its Records are refused).</summary>
+    public bool IsControllerDisabled(string controllerEndpointId)
+    {
+        lock (_gate)
+            return FindControllerRow(controllerEndpointId)?.GetValue("Enable") == "false";
+    }
+
     /// <summary>The enabled MTPs of a Controller, for sending it responses and notifications.</summary>
     public IReadOnlyList<ControllerMtp> GetControllerMtps(string controllerEndpointId)
     {
@@ -307,7 +313,8 @@ public sealed class UspEngine : IDisposable
                 id = EndpointIdentity.FromOuiAndSerial(oui, serial);
             else
             {
-                id = _store.GetMeta(GeneratedEndpointIdKey) ?? "self::usp-agent-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+                // Guid's first twelve hex digits are random; RandomNumberGenerator would load OpenSSL, which only DTLS needs.
+                id = _store.GetMeta(GeneratedEndpointIdKey) ?? "self::usp-agent-" + Guid.NewGuid().ToString("N")[..12];
                 _store.SetMeta(GeneratedEndpointIdKey, id);
             }
         }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Usp.Proto;
 
 namespace Usp.DataModel.Notifications;
@@ -6,8 +5,9 @@ namespace Usp.DataModel.Notifications;
 /// <summary>Builds the Notify Msgs (the session layer wraps them in Records when they are sent).</summary>
 internal sealed class NotifyMessages
 {
-    // A per-start prefix keeps msg_ids unique across restarts without a stored counter.
-    private readonly string _prefix = "notify-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)) + "-";
+    // A per-start prefix keeps msg_ids unique across restarts without a stored counter. Guid's first eight hex
+    // digits are random, and unlike RandomNumberGenerator it does not load OpenSSL into an agent that runs without DTLS.
+    private readonly string _prefix = "notify-" + Guid.NewGuid().ToString("N")[..8] + "-";
     private long _next;
 
     public string NextMsgId() => _prefix + Interlocked.Increment(ref _next).ToString(System.Globalization.CultureInfo.InvariantCulture);
