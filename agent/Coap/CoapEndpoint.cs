@@ -239,7 +239,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
         lock (_gate)
         {
             var cache = confirmable ? _confirmableDedup : _nonConfirmableDedup;
-            duplicate = cache.TryGetOrAdd(peer, message.MessageId, _time.GetUtcNow(), out inbound);
+            duplicate = cache.TryGetOrAdd(peer, message.MessageId, TokenKey.From(message.Token.Span), _time.GetUtcNow(), out inbound);
             if (duplicate && confirmable)
             {
                 if (inbound.Reply is null && message.IsRequest)

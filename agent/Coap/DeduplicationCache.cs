@@ -3,8 +3,11 @@ using System.Net;
 namespace Usp.Agent.Coap;
 
 /// <summary>What we answered to one inbound CON/NON message, kept so a duplicate gets the same answer.</summary>
-internal sealed class InboundExchange
+internal sealed class InboundExchange(TokenKey token)
 {
+    /// <summary>A retransmission repeats the token; the same message ID with another token is a new message.</summary>
+    public TokenKey Token { get; } = token;
+
     /// <summary>The datagram to resend for a duplicate (piggybacked response or empty ACK); null while still processing.</summary>
     public byte[]? Reply { get; set; }
 
@@ -27,11 +30,15 @@ internal sealed class DeduplicationCache(TimeSpan lifetime, int capacity)
 
     public int Count => _entries.Count;
 
-    /// <summary>Returns true and the earlier exchange when (peer, MID) was seen within the lifetime.</summary>
-    public bool TryGetOrAdd(IPEndPoint peer, ushort messageId, DateTimeOffset now, out InboundExchange exchange)
+    /// <summary>
+    /// Returns true and the earlier exchange when (peer, MID) was seen within the lifetime with the same token.
+    /// With another token it is a new message from a new client on a reused port (a client that binds a socket
+    /// per request reuses ports; its message IDs may meet the earlier client's), which replaces the entry.
+    /// </summary>
+    public bool TryGetOrAdd(IPEndPoint peer, ushort messageId, TokenKey token, DateTimeOffset now, out InboundExchange exchange)
     {
         Purge(now);
-        if (_entries.TryGetValue((peer, messageId), out var existing))
+        if (_entries.TryGetValue((peer, messageId), out var existing) && existing.Token == token)
         {
             exchange = existing;
             return true;
@@ -40,7 +47,7 @@ internal sealed class DeduplicationCache(TimeSpan lifetime, int capacity)
         {
             Remove(oldest.Peer, oldest.MessageId, oldest.Exchange);
         }
-        exchange = new InboundExchange();
+        exchange = new InboundExchange(token);
         _entries[(peer, messageId)] = exchange;
         _order.Enqueue((peer, messageId, now + lifetime, exchange));
         return false;

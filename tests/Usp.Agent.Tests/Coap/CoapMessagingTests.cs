@@ -128,6 +128,29 @@ public class CoapMessagingTests
     }
 
     [Fact]
+    public async Task Same_message_id_with_another_token_is_a_new_request_not_a_duplicate()
+    {
+        // A client that opens a socket per request (node-coap's Agent does) can get a port another client used a
+        // moment ago, and its message IDs can meet that client's: a retransmission always repeats the token, so
+        // a different token is a new request, which must be answered, not given the earlier request's ACK.
+        await using var bed = CoapTestBed.Create();
+        int calls = 0;
+        bed.Server.AddResource(Echo("r", () => calls++));
+        var peer = bed.CreateRawPeer();
+
+        peer.Send(bed.ServerAddress, RawPeer.Request(CoapMessageType.Confirmable, CoapMethod.Post, 90, "r", token: [1, 1], payload: [1]));
+        bed.Clock.Advance(TimeSpan.FromSeconds(1));
+        peer.Send(bed.ServerAddress, RawPeer.Request(CoapMessageType.Confirmable, CoapMethod.Post, 90, "r", token: [2, 2], payload: [2]));
+        peer.Send(bed.ServerAddress, RawPeer.Request(CoapMessageType.Confirmable, CoapMethod.Post, 90, "r", token: [2, 2], payload: [2]));
+
+        Assert.Equal(2, calls);
+        Assert.Equal(3, peer.Received.Count);
+        Assert.Equal([2, 2], peer.Received[1].Token.ToArray());
+        Assert.Equal([2], peer.Received[1].Payload.ToArray());
+        Assert.Equal(peer.Received[1].Token.ToArray(), peer.Received[2].Token.ToArray()); // the retransmission: same answer
+    }
+
+    [Fact]
     public async Task Same_message_id_is_processed_again_only_after_exchange_lifetime()
     {
         await using var bed = CoapTestBed.Create();
