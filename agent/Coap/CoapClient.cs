@@ -51,6 +51,13 @@ public sealed class CoapRequest
 
     public ReadOnlyMemory<byte> Payload { get; set; }
 
+    /// <summary>
+    /// The caller's continuation runs on the thread that received the response (the transport's receive thread),
+    /// saving a thread-pool wake-up per request. Only for callers whose continuation is short and never blocks:
+    /// the receive thread serves every peer of the endpoint.
+    /// </summary>
+    public bool ContinueOnReceiveThread { get; set; }
+
     /// <summary>Any further options (e.g. Uri-Host).</summary>
     public List<CoapOption> Options { get; } = [];
 
@@ -109,7 +116,7 @@ public sealed class CoapClient(CoapEndpoint endpoint)
         var token = CoapEndpoint.NewToken();
         CoapMessage response = request.Payload.Length > options.PreferredBlockSize
             ? await SendBlock1Async(request, token, cancellationToken).ConfigureAwait(false)
-            : await Endpoint.SendRequestAsync(WithPayload(request, request.Payload, token), request.Destination, cancellationToken).ConfigureAwait(false);
+            : await Endpoint.SendRequestAsync(WithPayload(request, request.Payload, token), request.Destination, request.ContinueOnReceiveThread, cancellationToken).ConfigureAwait(false);
 
         var payload = response.Payload;
         if (response.Block2 is { More: true } first && response.Code.IsSuccess)
@@ -148,7 +155,7 @@ public sealed class CoapClient(CoapEndpoint endpoint)
             {
                 message.SetUIntOption(CoapOptionNumber.Size1, (uint)body.Length);
             }
-            var response = await Endpoint.SendRequestAsync(message, request.Destination, cancellationToken).ConfigureAwait(false);
+            var response = await Endpoint.SendRequestAsync(message, request.Destination, request.ContinueOnReceiveThread, cancellationToken).ConfigureAwait(false);
             if (!more || response.Code != CoapCode.Continue)
             {
                 // The final response, or an error (4.08, 4.13 with Size1, ...) the caller should see.
@@ -183,7 +190,7 @@ public sealed class CoapClient(CoapEndpoint endpoint)
             var next = request.ToMessage();
             next.Token = token;
             next.Block2 = new CoapBlockOption(block.Number + 1, false, block.SizeExponent);
-            last = await Endpoint.SendRequestAsync(next, request.Destination, cancellationToken).ConfigureAwait(false);
+            last = await Endpoint.SendRequestAsync(next, request.Destination, request.ContinueOnReceiveThread, cancellationToken).ConfigureAwait(false);
             if (!last.Code.IsSuccess)
             {
                 return (last, last.Payload);

@@ -102,7 +102,12 @@ public sealed class CoapEndpoint : IAsyncDisposable
     /// An empty token gets a fresh random one; a given token (e.g. kept across the blocks of one transfer) is used as is.
     /// Throws <see cref="CoapTimeoutException"/> or <see cref="CoapResetException"/> when delivery fails.
     /// </summary>
-    public async Task<CoapMessage> SendRequestAsync(CoapMessage request, IPEndPoint peer, CancellationToken cancellationToken = default)
+    public Task<CoapMessage> SendRequestAsync(CoapMessage request, IPEndPoint peer, CancellationToken cancellationToken = default) =>
+        SendRequestAsync(request, peer, continueOnReceiveThread: false, cancellationToken);
+
+    /// <param name="continueOnReceiveThread">Complete the returned task on the thread that receives the response
+    /// instead of a thread-pool thread (see <see cref="CoapRequest.ContinueOnReceiveThread"/>).</param>
+    internal async Task<CoapMessage> SendRequestAsync(CoapMessage request, IPEndPoint peer, bool continueOnReceiveThread, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(peer);
@@ -122,7 +127,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
             ReleaseNStartSlot(peer);
             throw;
         }
-        var exchange = new ClientExchange(peer, slot);
+        var exchange = new ClientExchange(peer, slot, continueOnReceiveThread);
         try
         {
             lock (_gate)
@@ -767,13 +772,13 @@ public sealed class CoapEndpoint : IAsyncDisposable
         public ITimer? Timer { get; set; }
     }
 
-    private sealed class ClientExchange(IPEndPoint peer, SemaphoreSlim nstartSlot)
+    private sealed class ClientExchange(IPEndPoint peer, SemaphoreSlim nstartSlot, bool continueInline)
     {
         private int _nstartReleased;
 
         public IPEndPoint Peer { get; } = peer;
         public TokenKey Token { get; set; }
-        public TaskCompletionSource<CoapMessage> Response { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<CoapMessage> Response { get; } = new(continueInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         public OutgoingConfirmable? Pending { get; set; }
         public ITimer? ResponseTimer { get; set; }
         public CancellationTokenRegistration Cancellation { get; set; }

@@ -361,7 +361,7 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
             DeliveryResult delivery = await inbound.Port.Poster.PostAsync(
                 to.Host, to.Port, to.Path,
                 address => ReplyTo.Format(_localAddress.Towards(address).ToString(), inbound.Port.Port, inbound.ResourcePath, secure: false, to.Form),
-                response, cancellationToken).ConfigureAwait(false);
+                response, cancellationToken, continueOnReceiveThread: true).ConfigureAwait(false);
             if (!delivery.Succeeded)
             {
                 LogAnswerFailed(fromId, to.ToString(), delivery.Outcome, delivery.Detail ?? "");

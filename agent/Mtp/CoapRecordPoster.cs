@@ -16,7 +16,9 @@ internal sealed class CoapRecordPoster(CoapEndpoint endpoint)
     public CoapEndpoint Endpoint => endpoint;
 
     /// <param name="replyTo">Our reply-to value, given the address the Record goes to.</param>
-    public async Task<DeliveryResult> PostAsync(string host, int port, string path, Func<IPAddress, string> replyTo, ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
+    /// <param name="continueOnReceiveThread">Return on the CoAP receive thread (see <see cref="CoapRequest.ContinueOnReceiveThread"/>).</param>
+    public async Task<DeliveryResult> PostAsync(string host, int port, string path, Func<IPAddress, string> replyTo, ReadOnlyMemory<byte> record,
+        CancellationToken cancellationToken, bool continueOnReceiveThread = false)
     {
         IPEndPoint destination;
         try
@@ -32,6 +34,7 @@ internal sealed class CoapRecordPoster(CoapEndpoint endpoint)
         {
             ContentFormat = CoapContentFormat.OctetStream,
             Payload = record,
+            ContinueOnReceiveThread = continueOnReceiveThread,
         };
         request.SetPath(path);
         request.UriQuery.Add(ReplyTo.QueryKey + replyTo(destination.Address.IsIPv4MappedToIPv6 ? destination.Address.MapToIPv4() : destination.Address));

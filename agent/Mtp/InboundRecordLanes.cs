@@ -75,6 +75,13 @@ internal sealed partial class InboundRecordLanes<T>(Func<T, CancellationToken, T
     {
         while (true)
         {
+            // The handler may return on the CoAP receive thread (its answer's exchange completes there): finishing
+            // the lane costs no thread-pool wake-up, but the next item's work goes back to the pool.
+            if (!Thread.CurrentThread.IsThreadPoolThread && HasNext(controller))
+            {
+                await Task.Yield();
+            }
+
             T item;
             lock (_gate)
             {
@@ -97,6 +104,14 @@ internal sealed partial class InboundRecordLanes<T>(Func<T, CancellationToken, T
                 // Whatever one Record did, the lane goes on with the next.
                 LogHandlingFailed(controller, e);
             }
+        }
+    }
+
+    private bool HasNext(string controller)
+    {
+        lock (_gate)
+        {
+            return _lanes[controller].Count > 0;
         }
     }
 

@@ -55,6 +55,36 @@ public sealed class InboundRecordLanesTests
     }
 
     [Fact]
+    public async Task A_record_whose_handler_returns_on_another_thread_leaves_the_next_record_to_the_thread_pool()
+    {
+        // The answer's CoAP exchange completes on the receive thread; that thread must not go on to run the engine.
+        var answered = new TaskCompletionSource(); // completes its awaiter inline, like the answer's exchange
+        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondRanOnPool = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lanes = new InboundRecordLanes<string>((item, _) =>
+        {
+            if (item == "first")
+            {
+                firstStarted.SetResult();
+                return answered.Task;
+            }
+
+            secondRanOnPool.TrySetResult(Thread.CurrentThread.IsThreadPoolThread);
+            return Task.CompletedTask;
+        }, NullLogger.Instance);
+
+        Assert.True(lanes.TryEnqueue("a", "first"));
+        Assert.True(lanes.TryEnqueue("a", "second"));
+        await firstStarted.Task;
+        var receiveThread = new Thread(() => answered.SetResult()) { IsBackground = true };
+        receiveThread.Start();
+        receiveThread.Join();
+
+        Assert.True(await secondRanOnPool.Task);
+        await lanes.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task A_record_that_throws_does_not_stop_its_lane()
     {
         var handled = new List<string>();
