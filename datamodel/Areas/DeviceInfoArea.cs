@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Usp.DataModel.Schema;
 
 namespace Usp.DataModel.Areas;
@@ -7,13 +6,11 @@ namespace Usp.DataModel.Areas;
 /// <summary><c>Device.DeviceInfo.</c>: identity (from factory defaults), uptime, memory and CPU.</summary>
 public sealed class DeviceInfoArea(AgentEnvironment env) : IDataModelArea
 {
-    private static readonly Regex OuiPattern = new("^[0-9A-F]{6}$", RegexOptions.CultureInvariant);
-
     public void Register(SchemaBuilder builder)
     {
         builder.Object("Device.DeviceInfo.")
             .Param("Manufacturer", ParamType.String, maxLength: 64)
-            .Param("ManufacturerOUI", ParamType.String, minLength: 6, maxLength: 6, patterns: [OuiPattern])
+            .Param("ManufacturerOUI", ParamType.String, minLength: 6, maxLength: 6, patterns: [ValuePattern.Oui])
             .Param("ModelName", ParamType.String, maxLength: 64)
             .Param("Description", ParamType.String, maxLength: 256)
             .Param("ProductClass", ParamType.String, maxLength: 64)

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 
 namespace Usp.DataModel.Schema;
 
@@ -83,16 +82,13 @@ public sealed class ObjectBuilder
     public ObjectBuilder Alias()
     {
         Param("Alias", ParamType.String, ParamAccess.WriteOnceReadOnly, maxLength: 64,
-            patterns: [AliasPattern]);
+            patterns: [ValuePattern.Alias]);
         return Key(false, "Alias");
     }
 
-    // TR-181 Alias: must start with a letter; may not contain '.', whitespace or other path delimiters.
-    private static readonly Regex AliasPattern = new("^[A-Za-z][A-Za-z0-9_\\-:]*$", RegexOptions.CultureInvariant);
-
     public ObjectBuilder Param(string name, ParamType type, ParamAccess access = ParamAccess.ReadOnly,
         string? defaultValue = null, decimal? min = null, decimal? max = null, int? minLength = null, int? maxLength = null,
-        string[]? enumeration = null, Regex[]? patterns = null, bool list = false, int? maxItems = null, ReferenceKind reference = ReferenceKind.None,
+        string[]? enumeration = null, ValuePattern[]? patterns = null, bool list = false, int? maxItems = null, ReferenceKind reference = ReferenceKind.None,
         ParamValueGetter? getter = null, ValueChangeSupport valueChange = ValueChangeSupport.Allowed, bool secured = false)
     {
         var p = new ParamSchema(name, type, access)

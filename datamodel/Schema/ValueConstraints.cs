@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace Usp.DataModel.Schema;
 
 /// <summary>Restrictions on a parameter's value beyond its base type (TR-106 facets).</summary>
@@ -17,8 +15,8 @@ public sealed class ValueConstraints
     public int? MaxLength { get; init; }
     /// <summary>Allowed values; empty means any.</summary>
     public IReadOnlyList<string> Enumeration { get; init; } = [];
-    /// <summary>Whole-value regular expressions; the value must match one of them.</summary>
-    public IReadOnlyList<Regex> Patterns { get; init; } = [];
+    /// <summary>Whole-value patterns; the value must match one of them.</summary>
+    public IReadOnlyList<ValuePattern> Patterns { get; init; } = [];
     /// <summary>Maximum number of items of a list-valued parameter.</summary>
     public int? MaxItems { get; init; }
 }

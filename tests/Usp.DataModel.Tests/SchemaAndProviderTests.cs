@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Usp.DataModel.Schema;
 using Usp.Proto;
 using static Usp.Proto.GetSupportedDMResp.Types;
@@ -12,7 +11,7 @@ internal sealed class ExampleSensorArea(Func<string> temperature) : IDataModelAr
     {
         builder.Object("Device.X_Example.")
             .Computed("Temperature", ParamType.Decimal, _ => temperature())
-            .Param("Label", ParamType.String, ParamAccess.ReadWrite, "", maxLength: 8, patterns: [new Regex("^[a-z]*$")])
+            .Param("Label", ParamType.String, ParamAccess.ReadWrite, "", maxLength: 8, patterns: [ValuePattern.FromRegex("^[a-z]*$")])
             .Param("Mode", ParamType.String, ParamAccess.ReadWrite, "Auto", enumeration: ["Auto", "Manual"])
             .Param("Count", ParamType.UnsignedInt, ParamAccess.ReadWrite, "0", max: 100)
             .Param("Offset", ParamType.Int, ParamAccess.ReadWrite, "0", min: -50, max: 50)
