@@ -313,7 +313,14 @@ public sealed class CoapEndpoint : IAsyncDisposable
         }
         if (pending.IsCompleted)
         {
-            Respond(inbound, request, peer, ResultOf(pending));
+            try
+            {
+                Respond(inbound, request, peer, ResultOf(pending));
+            }
+            finally
+            {
+                RunAfterResponse(request, peer);
+            }
             return;
         }
         if (request.Type == CoapMessageType.Confirmable)
@@ -369,6 +376,24 @@ public sealed class CoapEndpoint : IAsyncDisposable
         catch (Exception e)
         {
             _options.Log?.Invoke($"coap: response to {peer} not sent: {e.Message}");
+        }
+        RunAfterResponse(request, peer);
+    }
+
+    private void RunAfterResponse(CoapMessage request, IPEndPoint peer)
+    {
+        if (request.AfterResponse is not { } action)
+        {
+            return;
+        }
+        request.AfterResponse = null;
+        try
+        {
+            action();
+        }
+        catch (Exception e)
+        {
+            _options.Log?.Invoke($"coap: work after the response to {peer} failed: {e}");
         }
     }
 

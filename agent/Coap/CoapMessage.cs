@@ -20,6 +20,9 @@ public sealed class CoapMessage
         _options = options;
     }
 
+    /// <summary>For a received request: work its handler asked to run once the response is sent.</summary>
+    internal Action? AfterResponse { get; set; }
+
     public CoapMessageType Type { get; set; }
 
     public CoapCode Code { get; set; }

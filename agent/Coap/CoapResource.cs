@@ -93,6 +93,17 @@ public sealed class CoapRequestContext
     /// <summary>The request message (the last block of a Block1 transfer).</summary>
     public CoapMessage Message { get; }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> once the response to this request has been sent (or could not be), on the
+    /// thread that sent it: the receive thread for a handler that completes there (<see cref="CoapEndpointOptions.RunHandlersInline"/>).
+    /// It must be short and never block: the next datagram waits for it.
+    /// </summary>
+    public void RunAfterResponse(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        Message.AfterResponse += action;
+    }
+
     /// <summary>The value of the first "name=value" query option; "" for a bare "name"; null when absent.</summary>
     public string? GetQueryParameter(string name)
     {

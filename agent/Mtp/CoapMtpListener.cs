@@ -330,7 +330,10 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
             return refusal;
         }
 
-        if (!_lanes.TryEnqueue(record!.FromId, new InboundRecord(record, replyTo!, port, path)))
+        // A read-only request that opens its Controller's lane is handled on this (the receive) thread once the 2.04
+        // is out: no thread-pool wake-up. Anything else (a Set commits to SQLite, an Operate) goes to the pool.
+        Action<Action>? startHere = QuickRecord.IsReadOnlyRequest(record!) ? request.RunAfterResponse : null;
+        if (!_lanes.TryEnqueue(record!.FromId, new InboundRecord(record, replyTo!, port, path), startHere))
         {
             return new CoapResponse(CoapCode.ServiceUnavailable, "the agent is busy or stopping; send the Record again later"u8.ToArray(), CoapContentFormat.TextPlain);
         }
@@ -340,20 +343,24 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
 
     private async Task HandleRecordAsync(InboundRecord inbound, CancellationToken cancellationToken)
     {
-        UspEngine engine = _engine!;
-        string fromId = inbound.Record.FromId;
-        if (fromId.StartsWith(AgentEngine.LocalAdminPrefix, StringComparison.Ordinal) || engine.IsControllerDisabled(fromId))
+        RecordResult? result;
+        if (Thread.CurrentThread.IsThreadPoolThread)
         {
-            LogControllerRefused(fromId);
+            result = Process(inbound);
+        }
+        else if (!_engine!.TryRunNow(static s => s.Self.Process(s.Inbound), (Self: this, Inbound: inbound), out result))
+        {
+            // On the receive thread, and the engine is busy (a Set committing, say): never wait for it there.
+            await Task.Yield();
+            result = Process(inbound);
+        }
+
+        if (result is null)
+        {
             return;
         }
 
-        RecordResult result = engine.HandleRecord(inbound.Record, new SenderIdentity(null) { OverEncryptedMtp = false });
-        if (result.Dropped)
-        {
-            LogDropped(fromId, result.DropCode, result.DropReason ?? "");
-            return;
-        }
+        string fromId = inbound.Record.FromId;
 
         foreach (byte[] response in result.ResponseBytes)
         {
@@ -368,6 +375,27 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
                 return;
             }
         }
+    }
+
+    /// <summary>The engine's answer to one Record; null when the Record is refused or dropped (logged).</summary>
+    private RecordResult? Process(InboundRecord inbound)
+    {
+        UspEngine engine = _engine!;
+        string fromId = inbound.Record.FromId;
+        if (fromId.StartsWith(AgentEngine.LocalAdminPrefix, StringComparison.Ordinal) || engine.IsControllerDisabled(fromId))
+        {
+            LogControllerRefused(fromId);
+            return null;
+        }
+
+        RecordResult result = engine.HandleRecord(inbound.Record, new SenderIdentity(null) { OverEncryptedMtp = false });
+        if (result.Dropped)
+        {
+            LogDropped(fromId, result.DropCode, result.DropReason ?? "");
+            return null;
+        }
+
+        return result;
     }
 
     private (ServedPort Port, string Path)? FirstServed()

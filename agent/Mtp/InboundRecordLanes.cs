@@ -19,7 +19,11 @@ internal sealed partial class InboundRecordLanes<T>(Func<T, CancellationToken, T
     private readonly CancellationTokenSource _stopping = new();
     private int _queued;
 
-    public bool TryEnqueue(string controller, T item)
+    /// <summary>Queues <paramref name="item"/> on its Controller's lane; false when full or stopping.</summary>
+    /// <param name="startHere">When the item opens a new lane: called with the lane's start, to run it on the caller's
+    /// own thread later (after the CoAP response is sent) instead of the thread pool. Only for an item that is quick
+    /// to handle: the lane runs on that thread until its first wait.</param>
+    public bool TryEnqueue(string controller, T item, Action<Action>? startHere = null)
     {
         lock (_gate)
         {
@@ -40,10 +44,27 @@ internal sealed partial class InboundRecordLanes<T>(Func<T, CancellationToken, T
             _lanes.Add(controller, lane);
         }
 
-        Task drain = Task.Run(() => DrainAsync(controller));
+        if (startHere is null)
+        {
+            Track(Task.Run(() => DrainAsync(controller, startedHere: false)));
+        }
+        else
+        {
+            startHere(() => Track(DrainAsync(controller, startedHere: true)));
+        }
+
+        return true;
+    }
+
+    private void Track(Task drain)
+    {
+        if (drain.IsCompleted)
+        {
+            return;
+        }
+
         _running.TryAdd(drain, 0);
         _ = drain.ContinueWith(done => _running.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return true;
     }
 
     /// <summary>Stops taking Records and gives those in hand until <paramref name="cancellationToken"/> to go out.</summary>
@@ -71,16 +92,20 @@ internal sealed partial class InboundRecordLanes<T>(Func<T, CancellationToken, T
         }
     }
 
-    private async Task DrainAsync(string controller)
+    private async Task DrainAsync(string controller, bool startedHere)
     {
+        bool first = true;
         while (true)
         {
             // The handler may return on the CoAP receive thread (its answer's exchange completes there): finishing
-            // the lane costs no thread-pool wake-up, but the next item's work goes back to the pool.
-            if (!Thread.CurrentThread.IsThreadPoolThread && HasNext(controller))
+            // the lane costs no thread-pool wake-up, but the next item's work goes back to the pool. Only the item
+            // that opened the lane, and was judged quick, runs on the thread that started it.
+            if (!(first && startedHere) && !Thread.CurrentThread.IsThreadPoolThread && HasNext(controller))
             {
                 await Task.Yield();
             }
+
+            first = false;
 
             T item;
             lock (_gate)

@@ -115,6 +115,27 @@ public sealed class UspEngine : IDisposable
     }
 
     /// <summary>
+    /// Runs <paramref name="work"/> under the engine lock only when the lock is free at once, for a thread that must
+    /// never wait (a network receive thread); the engine's methods called from it re-enter the lock. False: not run.
+    /// </summary>
+    public bool TryRunNow<TState, TResult>(Func<TState, TResult> work, TState state, out TResult result)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        result = default!;
+        if (!_gate.TryEnter())
+            return false;
+        try
+        {
+            result = work(state);
+            return true;
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    /// <summary>
     /// Wraps an agent-originated Msg (a Notify) for a Controller: inside its E2E session context when
     /// it has one (possibly several segment Records), else one no_session_context Record.
     /// </summary>

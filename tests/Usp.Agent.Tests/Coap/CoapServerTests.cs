@@ -25,6 +25,27 @@ public class CoapServerTests
     };
 
     [Fact]
+    public async Task Work_a_handler_leaves_for_after_the_response_runs_once_the_response_is_sent()
+    {
+        await using var bed = CoapTestBed.Create();
+        var peer = bed.CreateRawPeer();
+        var repliesSeenByWork = new List<int>();
+        bed.Server.AddResource(new CoapResource("r", (ctx, _) =>
+        {
+            ctx.RunAfterResponse(() => repliesSeenByWork.Add(peer.Received.Count));
+            ctx.RunAfterResponse(() => throw new InvalidOperationException("logged, not fatal"));
+            return ValueTask.FromResult(new CoapResponse(CoapCode.Changed));
+        }));
+
+        peer.Send(bed.ServerAddress, RawPeer.Request(CoapMessageType.Confirmable, CoapMethod.Post, 5, "r", token: [1], payload: [1]));
+        peer.Send(bed.ServerAddress, RawPeer.Request(CoapMessageType.Confirmable, CoapMethod.Post, 5, "r", token: [1], payload: [1]));
+
+        Assert.Equal([1], repliesSeenByWork); // after the 2.04 went out, and not again for the duplicate
+        Assert.Equal([CoapCode.Changed, CoapCode.Changed], peer.Received.Select(m => m.Code));
+        await Task.CompletedTask;
+    }
+
+    [Fact]
     public async Task Unknown_path_gets_4_04()
     {
         await using var bed = CoapTestBed.Create();

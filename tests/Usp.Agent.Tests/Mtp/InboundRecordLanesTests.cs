@@ -85,6 +85,40 @@ public sealed class InboundRecordLanesTests
     }
 
     [Fact]
+    public async Task A_lane_started_here_runs_its_first_record_on_the_starting_thread_and_the_next_on_the_pool()
+    {
+        Action? start = null;
+        int? firstThread = null;
+        var secondRanOnPool = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lanes = new InboundRecordLanes<string>((item, _) =>
+        {
+            if (item == "first")
+            {
+                firstThread = Environment.CurrentManagedThreadId;
+            }
+            else
+            {
+                secondRanOnPool.TrySetResult(Thread.CurrentThread.IsThreadPoolThread);
+            }
+
+            return Task.CompletedTask;
+        }, NullLogger.Instance);
+
+        Assert.True(lanes.TryEnqueue("a", "first", s => start = s));
+        Assert.True(lanes.TryEnqueue("a", "second", _ => throw new InvalidOperationException("the lane is already open")));
+        Assert.Null(firstThread);
+        Assert.NotNull(start);
+
+        var receiveThread = new Thread(() => start!()) { IsBackground = true };
+        receiveThread.Start();
+        receiveThread.Join();
+
+        Assert.Equal(receiveThread.ManagedThreadId, firstThread);
+        Assert.True(await secondRanOnPool.Task);
+        await lanes.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task A_record_that_throws_does_not_stop_its_lane()
     {
         var handled = new List<string>();
