@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Usp.Agent.Coap;
 using Usp.Agent.Tests.Coap.Support;
+using Usp.Agent.Tests.Support;
 
 namespace Usp.Agent.Tests.Coap;
 

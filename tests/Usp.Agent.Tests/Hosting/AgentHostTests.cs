@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.Reboot;
+using Usp.Agent.Tests.Support;
 
 namespace Usp.Agent.Tests.Hosting;
 

@@ -1,4 +1,5 @@
 using Usp.Agent.Hosting.Systemd;
+using Usp.Agent.Tests.Support;
 
 namespace Usp.Agent.Tests.Hosting;
 

@@ -1,3 +1,4 @@
+using Usp.Agent.Tests.Support;
 namespace Usp.Agent.Tests.Coap.Support;
 
 internal static class Drive

@@ -1,5 +1,6 @@
 using System.Net;
 using Usp.Agent.Coap;
+using Usp.Agent.Tests.Support;
 
 namespace Usp.Agent.Tests.Coap.Support;
 

@@ -1,10 +1,11 @@
-namespace Usp.Agent.Tests.Coap.Support;
+namespace Usp.Agent.Tests.Support;
 
 /// <summary>A clock that only moves when the test says so; due timers fire inside <see cref="Advance"/>.</summary>
 internal sealed class ManualTimeProvider : TimeProvider
 {
     private readonly Lock _gate = new();
     private readonly List<ManualTimer> _timers = [];
+    private readonly TaskCompletionSource _firstTimer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public override DateTimeOffset GetUtcNow()
@@ -14,6 +15,9 @@ internal sealed class ManualTimeProvider : TimeProvider
             return _now;
         }
     }
+
+    /// <summary>Completes when the code under test has created its first timer.</summary>
+    public Task FirstTimerCreated => _firstTimer.Task;
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
@@ -38,6 +42,7 @@ internal sealed class ManualTimeProvider : TimeProvider
         {
             _timers.Add(timer);
         }
+        _firstTimer.TrySetResult();
         return timer;
     }
 
