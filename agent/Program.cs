@@ -1,13 +1,10 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using Usp.Agent;
 using Usp.Agent.Cli;
 using Usp.Agent.Engine;
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.LocalAdmin;
+using Usp.Agent.Hosting.Logging;
 using Usp.Agent.Hosting.Reboot;
 using Usp.Agent.Hosting.Systemd;
 using Usp.Agent.Mtp;
@@ -22,7 +19,7 @@ return await commandLine.InvokeAsync(args, CancellationToken.None);
 
 namespace Usp.Agent
 {
-    /// <summary>The composition root: the one place where the agent's services are chosen and wired.</summary>
+    /// <summary>The composition root: the one place where the agent's services are chosen, built and wired.</summary>
     internal static class AgentComposition
     {
         /// <summary>How long stopping may take on SIGTERM or a reboot: services flush within it.</summary>
@@ -33,12 +30,12 @@ namespace Usp.Agent
 
         /// <summary>Runs the agent until SIGTERM, SIGINT or a reboot request; returns the process exit status.</summary>
         public static async Task<int> RunAgentAsync(
-            AgentLaunch launch, TextWriter error, CancellationToken cancellationToken, Action<IServiceCollection>? replace = null)
+            AgentLaunch launch, TextWriter error, CancellationToken cancellationToken, AgentAdditions? additions = null)
         {
-            IHost host;
+            ComposedAgent agent;
             try
             {
-                host = BuildHost(launch, replace);
+                agent = Compose(launch, additions);
             }
             catch (AgentConfigurationException e)
             {
@@ -46,133 +43,90 @@ namespace Usp.Agent
                 return ExitCodes.Configuration;
             }
 
-            AgentOptions options = host.Services.GetRequiredService<AgentOptions>();
-            RestartPlan plan = host.Services.GetRequiredService<RestartPlan>();
-            AgentExitCode exitCode = host.Services.GetRequiredService<AgentExitCode>();
-            using (host)
+            using (agent.Host)
+            using (ProcessSignals.StopOn(agent.Lifetime))
             {
                 try
                 {
-                    await host.StartAsync(cancellationToken).ConfigureAwait(false);
+                    await agent.Host.StartAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // The process edge: a port or socket in use, a directory not writable… say it plainly.
                     await error.WriteLineAsync($"usp-agent: cannot start: {e.Message}").ConfigureAwait(false);
-                    await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                    await agent.Host.StopAsync(CancellationToken.None).ConfigureAwait(false);
                     return e is AgentConfigurationException ? ExitCodes.Configuration : ExitCodes.Failure;
                 }
 
-                await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
-                if (host.Services.GetServices<IHostedService>().OfType<BackgroundService>().Any(service => service.ExecuteTask is { IsFaulted: true }))
+                await agent.Host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+                if (agent.Host.HasCrashedService)
                 {
                     // A crashed background service stopped the host: that is a failure systemd should see.
-                    exitCode.Fail(ExitCodes.Failure);
+                    agent.ExitCode.Fail(ExitCodes.Failure);
                 }
             }
 
-            return new ProcessRestarter(launch.Output, error).Restart(plan.Method, options.RebootCommand, exitCode.Value);
+            return new ProcessRestarter(launch.Output, error).Restart(agent.Plan.Method, agent.Options.RebootCommand, agent.ExitCode.Value);
         }
 
         /// <summary>Reads and validates the agent's options from every configuration source of <paramref name="launch"/>.</summary>
-        public static AgentOptions ReadOptions(AgentLaunch launch)
-        {
-            var configuration = new ConfigurationManager();
-            AgentConfigurationSources.Add(configuration, launch);
-            return AgentOptionsReader.Read(configuration, launch.CurrentDirectory, new FactoryDefaultsLocator(launch.CurrentDirectory, launch.ExecutableDirectory));
-        }
+        public static AgentOptions ReadOptions(AgentLaunch launch) =>
+            AgentOptionsReader.Read(
+                AgentConfigurationSources.Read(launch), launch.CurrentDirectory, new FactoryDefaultsLocator(launch.CurrentDirectory, launch.ExecutableDirectory));
 
-        /// <summary>Builds the agent's host. <paramref name="replace"/> lets tests substitute services after the agent's own.</summary>
-        public static IHost BuildHost(AgentLaunch launch, Action<IServiceCollection>? replace = null)
+        /// <summary>Builds the agent: its options, log and services, in the order they start.</summary>
+        public static ComposedAgent Compose(AgentLaunch launch, AgentAdditions? additions = null)
         {
-            HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
-            {
-                ApplicationName = "usp-agent",
-                ContentRootPath = launch.CurrentDirectory,
-            });
-            AgentConfigurationSources.Add(builder.Configuration, launch);
-            AgentOptions options = AgentOptionsReader.Read(builder.Configuration, launch.CurrentDirectory, new FactoryDefaultsLocator(launch.CurrentDirectory, launch.ExecutableDirectory));
+            additions ??= new AgentAdditions();
+            AgentOptions options = ReadOptions(launch);
             CreateDataDirectory(options.DataDir);
             var systemd = new SystemdEnvironment(launch.Environment, Environment.ProcessId);
+            TimeProvider time = additions.Time;
 
-            ConfigureLogging(builder.Logging, options, systemd);
-            IServiceCollection services = builder.Services;
-            services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
-            services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
+            // Logs go to stderr: stdout carries the banner and the readiness line that scripts read.
+            // journald reads the <N> priority prefix of each line.
+            var log = new ConsoleLog(Console.Error, systemd.IsSystemdService ? ConsoleLogFormat.Systemd : ConsoleLogFormat.Simple, options.LogLevel, time);
+            var lifetime = new AgentLifetime();
+            var exitCode = new AgentExitCode();
+            var plan = new RestartPlan();
+            var services = new AgentServiceList();
+            ISystemdNotifier notifier = systemd.NotifySocket is { } socket ? services.Own(new UnixDatagramNotifier(socket)) : new DisabledSystemdNotifier();
 
-            services.AddSingleton(options);
-            services.AddSingleton(TimeProvider.System);
-            services.AddSingleton<AgentExitCode>();
-            services.AddSingleton<RestartPlan>();
             // The engine's database is the one place the boot cause lives (the engine records Device.Reboot()'s there).
-            services.AddSingleton<EngineBootCauseStore>();
-            services.AddSingleton<IBootCauseStore>(provider => provider.GetRequiredService<EngineBootCauseStore>());
-            services.AddSingleton<OutboundRecordRouter>();
-            services.AddSingleton<AgentEngine>();
-            services.AddSingleton<IShutdownParticipant>(provider => provider.GetRequiredService<AgentEngine>());
-            services.AddSingleton<IRebootHandler>(provider => new RebootHandler(
-                provider.GetRequiredService<IBootCauseStore>(),
-                provider.GetRequiredService<RestartPlan>(),
-                RestartPlan.Choose(options, systemd.IsSystemdService),
-                provider.GetRequiredService<IHostApplicationLifetime>(),
-                provider.GetRequiredService<ILogger<RebootHandler>>()));
-            services.AddSingleton<ISystemdNotifier>(_ => systemd.NotifySocket is { } socket ? new UnixDatagramNotifier(socket) : new DisabledSystemdNotifier());
-
-            services.AddSingleton<ILocalAdminHandler, EngineAdminHandler>();
-            services.AddSingleton<LocalAdminDispatcher>();
+            var bootCause = new EngineBootCauseStore();
+            var outbound = new OutboundRecordRouter();
+            var reboot = new RebootHandler(bootCause, plan, RestartPlan.Choose(options, systemd.IsSystemdService), lifetime, log.For<RebootHandler>());
+            var engine = new AgentEngine(options, bootCause, outbound, reboot, log, log.For<AgentEngine>());
+            services.AddShutdownParticipant(engine);
 
             // Hosted services start in this order and stop in the reverse order.
-            services.AddHostedService<ShutdownParticipantsService>();
+            services.AddHostedService(new ShutdownParticipantsService(services.ShutdownParticipants, log.For<ShutdownParticipantsService>()));
 
             // First to start: it refuses to run beside another agent on the same data directory.
-            services.AddHostedService(provider => new LocalAdminServer(
-                options.AdminSocketPath,
-                provider.GetRequiredService<LocalAdminDispatcher>(),
-                provider.GetRequiredService<ILogger<LocalAdminServer>>()));
+            var dispatcher = new LocalAdminDispatcher(new EngineAdminHandler(engine), reboot);
+            services.AddHostedService(new LocalAdminServer(options.AdminSocketPath, dispatcher, log.For<LocalAdminServer>()));
 
             // Opens the engine once the admin socket has claimed the data directory.
-            services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<AgentEngine>());
-            services.AddSingleton(provider => new ConsoleAnnouncer(
-                launch.Output, options, provider.GetRequiredService<IBootCauseStore>(), () => provider.GetRequiredService<AgentEngine>().Engine.EndpointId));
-            services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<ConsoleAnnouncer>());
-            services.AddSingleton<IReadinessObserver>(provider => provider.GetRequiredService<ConsoleAnnouncer>());
-            services.AddSingletonAs<SystemdLifecycleNotifier, IHostedService, IReadinessObserver>();
-            services.AddHostedService<NotYetAvailableReporter>();
+            services.AddHostedService(engine);
+            var announcer = new ConsoleAnnouncer(launch.Output, options, bootCause, () => engine.Engine.EndpointId);
+            services.AddReadinessObserver(services.AddHostedService(announcer));
+            services.AddReadinessObserver(services.AddHostedService(new SystemdLifecycleNotifier(notifier)));
+            services.AddHostedService(new NotYetAvailableReporter(options, log.For<NotYetAvailableReporter>()));
 
             // MTP listeners; readiness waits for each. Once all listen, the notification loop starts (Boot! first).
-            services.AddMtpListener<CoapMtpListener>();
-            services.AddSingletonAs<NotificationRunner, IHostedService, IReadinessObserver>();
+            services.AddMtpListener(new CoapMtpListener(options, engine, outbound, log.For<CoapMtpListener>()));
+            services.AddReadinessObserver(services.AddHostedService(new NotificationRunner(engine, log.For<NotificationRunner>())));
 
             if (systemd.WatchdogPingInterval is { } pingInterval)
             {
-                services.AddHostedService(provider => new SystemdWatchdogService(
-                    provider.GetRequiredService<ISystemdNotifier>(), pingInterval, provider.GetRequiredService<TimeProvider>()));
+                services.AddHostedService(new SystemdWatchdogService(notifier, pingInterval, time));
             }
 
-            services.AddHostedService<ReadinessService>();
-            replace?.Invoke(services);
-            return builder.Build();
-        }
+            services.AddHostedService(new ReadinessService(services.MtpListeners, services.ReadinessObservers, lifetime, exitCode, log.For<ReadinessService>()));
+            additions.Services?.Invoke(services, lifetime);
 
-        private static void ConfigureLogging(ILoggingBuilder logging, AgentOptions options, SystemdEnvironment systemd)
-        {
-            logging.SetMinimumLevel(options.LogLevel);
-            if (systemd.IsSystemdService)
-            {
-                // journald reads the <N> priority prefix of each line.
-                logging.AddSystemdConsole(console => console.UseUtcTimestamp = true);
-            }
-            else
-            {
-                logging.AddSimpleConsole(console =>
-                {
-                    console.SingleLine = true;
-                    console.TimestampFormat = "HH:mm:ss.fff ";
-                });
-            }
-
-            // stdout carries the banner and the readiness line that scripts read; logs go to stderr.
-            logging.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+            var host = new AgentHost(services.HostedServices, services.Owned, lifetime, ShutdownTimeout, log.For<AgentHost>());
+            return new ComposedAgent(host, lifetime, options, log, exitCode, plan);
         }
 
         private static void CreateDataDirectory(string dataDir)
@@ -186,5 +140,18 @@ namespace Usp.Agent
                 throw new AgentConfigurationException($"cannot create the data directory {dataDir}: {e.Message}");
             }
         }
+    }
+
+    /// <summary>One composed agent: its host and what the process reads once the host has stopped.</summary>
+    internal sealed record ComposedAgent(
+        AgentHost Host, AgentLifetime Lifetime, AgentOptions Options, ConsoleLog Log, AgentExitCode ExitCode, RestartPlan Plan);
+
+    /// <summary>What tests and benchmarks add to the agent's own services: a clock, and services added after the agent's.</summary>
+    internal sealed record AgentAdditions
+    {
+        public TimeProvider Time { get; init; } = TimeProvider.System;
+
+        /// <summary>Called with the agent's services and its lifetime once the agent's own are in the list.</summary>
+        public Action<AgentServiceList, IHostApplicationLifetime>? Services { get; init; }
     }
 }

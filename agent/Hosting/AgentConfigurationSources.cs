@@ -1,45 +1,51 @@
-using Microsoft.Extensions.Configuration;
+using System.Text.Json;
 
 namespace Usp.Agent.Hosting;
 
 /// <summary>
-/// Adds the agent's configuration sources in the usual .NET precedence, lowest first: the embedded
+/// Reads the agent's configuration layers into one map, lowest precedence first: the embedded
 /// <c>appsettings.json</c>, the configuration file (<c>/etc/usp-agent/usp-agent.json</c> or <c>--config</c>),
 /// the environment (<c>USP_ENDPOINT_ID</c>, then <c>USPAGENT__Section__Key</c>), and the command line.
+/// Keys are <c>Section:Key</c>, case-insensitive; a later layer's value replaces an earlier one's.
 /// </summary>
 internal static class AgentConfigurationSources
 {
     public const string DefaultConfigFile = "/etc/usp-agent/usp-agent.json";
     public const string EnvironmentPrefix = "USPAGENT__";
     public const string EndpointIdVariable = "USP_ENDPOINT_ID";
+    public const string KeyDelimiter = ":";
     private const string EmbeddedDefaultsResource = "Usp.Agent.appsettings.json";
 
-    /// <remarks>A <see cref="ConfigurationManager"/> loads each source as it is added, so a malformed file is reported here.</remarks>
-    public static void Add(ConfigurationManager builder, AgentLaunch launch)
+    public static IReadOnlyDictionary<string, string?> Read(AgentLaunch launch)
     {
-        builder.AddJsonStream(EmbeddedDefaults());
+        var configuration = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        JsonConfigurationReader.Read(EmbeddedDefaults(), configuration);
 
         string? file = launch.ConfigFile ?? (launch.ReadDefaultConfigFile && File.Exists(DefaultConfigFile) ? DefaultConfigFile : null);
         if (file is not null)
         {
             try
             {
-                builder.AddJsonStream(ReadConfigFile(file));
+                JsonConfigurationReader.Read(ReadConfigFile(file), configuration);
             }
-            catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
+            catch (JsonException e)
             {
-                throw new AgentConfigurationException($"the configuration file {file} is not valid JSON: {e.InnerException?.Message ?? e.Message}");
+                throw new AgentConfigurationException($"the configuration file {file} is not valid JSON: {e.Message}");
             }
         }
 
         if (launch.Environment.TryGetValue(EndpointIdVariable, out string? endpointId))
         {
-            builder.AddInMemoryCollection([new($"{AgentOptions.SectionName}:EndpointId", endpointId)]);
+            configuration[$"{AgentOptions.SectionName}{KeyDelimiter}EndpointId"] = endpointId;
         }
 
         // USPAGENT__ variables come after USP_ENDPOINT_ID so the product-specific name wins.
-        builder.AddInMemoryCollection(FromEnvironment(launch.Environment));
-        builder.AddInMemoryCollection(launch.CommandLine);
+        foreach ((string key, string? value) in FromEnvironment(launch.Environment).Concat(launch.CommandLine))
+        {
+            configuration[key] = value;
+        }
+
+        return configuration;
     }
 
     /// <summary>Maps <c>USPAGENT__Section__Key</c> variables onto <c>Section:Key</c> configuration keys.</summary>
@@ -51,14 +57,14 @@ internal static class AgentConfigurationSources
         {
             if (name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase) && name.Length > EnvironmentPrefix.Length)
             {
-                keys[name[EnvironmentPrefix.Length..].Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal)] = value;
+                keys[name[EnvironmentPrefix.Length..].Replace("__", KeyDelimiter, StringComparison.Ordinal)] = value;
             }
         }
 
         return keys;
     }
 
-    private static MemoryStream ReadConfigFile(string path)
+    private static byte[] ReadConfigFile(string path)
     {
         if (!File.Exists(path))
         {
@@ -67,7 +73,7 @@ internal static class AgentConfigurationSources
 
         try
         {
-            return new MemoryStream(File.ReadAllBytes(path));
+            return File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -75,7 +81,12 @@ internal static class AgentConfigurationSources
         }
     }
 
-    private static Stream EmbeddedDefaults() =>
-        typeof(AgentConfigurationSources).Assembly.GetManifestResourceStream(EmbeddedDefaultsResource)
-        ?? throw new InvalidOperationException($"the embedded resource {EmbeddedDefaultsResource} is missing from the build");
+    private static byte[] EmbeddedDefaults()
+    {
+        using Stream stream = typeof(AgentConfigurationSources).Assembly.GetManifestResourceStream(EmbeddedDefaultsResource)
+            ?? throw new InvalidOperationException($"the embedded resource {EmbeddedDefaultsResource} is missing from the build");
+        using var bytes = new MemoryStream();
+        stream.CopyTo(bytes);
+        return bytes.ToArray();
+    }
 }

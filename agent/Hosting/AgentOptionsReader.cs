@@ -1,20 +1,19 @@
 using System.Globalization;
 using System.Net;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Usp.Agent.Hosting;
 
 /// <summary>
-/// Reads and validates <see cref="AgentOptions"/> from configuration. Values are read explicitly, not
+/// Reads and validates <see cref="AgentOptions"/> from the configuration map (see <see cref="AgentConfigurationSources"/>). Values are read explicitly, not
 /// bound by reflection, so the trimmed binary keeps working and every bad value gets a precise message.
 /// </summary>
 internal static class AgentOptionsReader
 {
     /// <param name="currentDirectory">What a relative DataDir is relative to.</param>
-    public static AgentOptions Read(IConfiguration configuration, string currentDirectory, FactoryDefaultsLocator factoryDefaults)
+    public static AgentOptions Read(IReadOnlyDictionary<string, string?> configuration, string currentDirectory, FactoryDefaultsLocator factoryDefaults)
     {
-        IConfigurationSection section = configuration.GetSection(AgentOptions.SectionName);
+        var section = new Section(configuration, AgentOptions.SectionName);
 
         string dataDir = Path.GetFullPath(NonEmpty(section, "DataDir") ?? "var", currentDirectory);
         string? endpointId = NonEmpty(section, "EndpointId");
@@ -44,13 +43,13 @@ internal static class AgentOptionsReader
         };
     }
 
-    private static string? NonEmpty(IConfigurationSection section, string key)
+    private static string? NonEmpty(Section section, string key)
     {
         string? value = section[key]?.Trim();
         return string.IsNullOrEmpty(value) ? null : value;
     }
 
-    private static int Port(IConfigurationSection section, string key, int fallback)
+    private static int Port(Section section, string key, int fallback)
     {
         string? text = NonEmpty(section, key);
         if (text is null)
@@ -63,7 +62,7 @@ internal static class AgentOptionsReader
             : throw Invalid(section, key, text, "a UDP port number from 0 to 65535 (0 disables that MTP)");
     }
 
-    private static bool Boolean(IConfigurationSection section, string key, bool fallback)
+    private static bool Boolean(Section section, string key, bool fallback)
     {
         string? text = NonEmpty(section, key);
         if (text is null)
@@ -74,7 +73,7 @@ internal static class AgentOptionsReader
         return bool.TryParse(text, out bool value) ? value : throw Invalid(section, key, text, "true or false");
     }
 
-    private static HalKind Hal(IConfigurationSection section)
+    private static HalKind Hal(Section section)
     {
         string? text = NonEmpty(section, "Hal");
         return text?.ToLowerInvariant() switch
@@ -85,7 +84,7 @@ internal static class AgentOptionsReader
         };
     }
 
-    private static LogLevel Level(IConfigurationSection section)
+    private static LogLevel Level(Section section)
     {
         string? text = NonEmpty(section, "LogLevel");
         if (text is null)
@@ -98,6 +97,13 @@ internal static class AgentOptionsReader
             : throw Invalid(section, "LogLevel", text, LogLevelNames.Choices);
     }
 
-    private static AgentConfigurationException Invalid(IConfigurationSection section, string key, string value, string expected) =>
+    private static AgentConfigurationException Invalid(Section section, string key, string value, string expected) =>
         new($"configuration {section.Path}:{key} is '{value}': expected {expected}.");
+
+    /// <summary>The keys under one section of the configuration map.</summary>
+    private readonly record struct Section(IReadOnlyDictionary<string, string?> Configuration, string Path)
+    {
+        public string? this[string key] =>
+            Configuration.TryGetValue(Path + AgentConfigurationSources.KeyDelimiter + key, out string? value) ? value : null;
+    }
 }

@@ -2,7 +2,7 @@ namespace Usp.Agent.Hosting;
 
 /// <summary>
 /// An MTP that accepts USP Records from Controllers (the CoAP MTP, the CoAPS MTP…). Register one with
-/// <see cref="AgentServiceCollectionExtensions.AddMtpListener{TListener}"/> in Program.cs: it runs as a hosted
+/// <see cref="AgentServiceList.AddMtpListener{T}"/> in Program.cs: it runs as a hosted
 /// service, and the agent reports ready (stdout line, READY=1) once every registered listener is listening.
 /// </summary>
 internal interface IMtpListener

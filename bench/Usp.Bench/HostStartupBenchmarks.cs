@@ -1,13 +1,12 @@
 using Usp.Agent;
 using BenchmarkDotNet.Attributes;
-using Microsoft.Extensions.Hosting;
 using Usp.Agent.Hosting;
 
 namespace Usp.Bench;
 
 /// <summary>
 /// In-process cost of the agent's host: building it, and building + starting + stopping it (configuration,
-/// DI, logging, the admin socket). Exec-to-ready time and resident memory of the published binary are
+/// logging, the admin socket). Exec-to-ready time and resident memory of the published binary are
 /// measured by bench/measure-startup.sh instead. In-process: the generated benchmark project does not see
 /// the agent's transitive packages.
 /// </summary>
@@ -26,13 +25,13 @@ public class HostStartupBenchmarks
     [Benchmark]
     public void Build()
     {
-        using IHost host = AgentComposition.BuildHost(Launch());
+        using AgentHost host = AgentComposition.Compose(Launch()).Host;
     }
 
     [Benchmark]
     public async Task BuildStartStop()
     {
-        using IHost host = AgentComposition.BuildHost(Launch());
+        using AgentHost host = AgentComposition.Compose(Launch()).Host;
         await host.StartAsync();
         await host.StopAsync();
     }

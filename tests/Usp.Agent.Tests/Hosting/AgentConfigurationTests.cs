@@ -143,3 +143,36 @@ public sealed class AgentConfigurationTests
         throw new InvalidOperationException("the tests run outside the repository");
     }
 }
+
+public sealed class JsonConfigurationReaderTests
+{
+    [Fact]
+    public void Nested_objects_and_arrays_flatten_to_section_keys_with_comments_and_trailing_commas_allowed()
+    {
+        var keys = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+
+        JsonConfigurationReader.Read(
+            """
+            // the gateway
+            { "Agent": { "CoapPort": 5683, "Mdns": false, "Hal": "linux", "Empty": null, "List": [ "a", { "B": 1 } ], }, }
+            """u8,
+            keys);
+
+        Assert.Equal("5683", keys["agent:coapport"]);
+        Assert.Equal("false", keys["Agent:Mdns"]);
+        Assert.Equal("linux", keys["Agent:Hal"]);
+        Assert.Null(keys["Agent:Empty"]);
+        Assert.Equal("a", keys["Agent:List:0"]);
+        Assert.Equal("1", keys["Agent:List:1:B"]);
+    }
+
+    [Theory]
+    [InlineData("[1, 2]")]
+    [InlineData("""{ "Agent": { "CoapPort": 1, "coapport": 2 } }""")]
+    [InlineData("")]
+    public void A_document_that_is_not_an_object_or_repeats_a_key_is_rejected(string json)
+    {
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() =>
+            JsonConfigurationReader.Read(System.Text.Encoding.UTF8.GetBytes(json), new Dictionary<string, string?>()));
+    }
+}

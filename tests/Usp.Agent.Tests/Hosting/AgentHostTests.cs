@@ -1,8 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
-using Microsoft.Extensions.Options;
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.Reboot;
 using Usp.Agent.Tests.Support;
@@ -19,7 +14,7 @@ public sealed class AgentHostTests
         using var directory = new TempDirectory();
         using var systemd = new FakeNotifySocket();
         var output = new StringWriter();
-        using IHost host = AgentComposition.BuildHost(TestAgent.Launch(directory, output, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address }));
+        using AgentHost host = AgentComposition.Compose(TestAgent.Launch(directory, output, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address })).Host;
 
         await host.StartAsync();
         Assert.Equal(["STATUS=Starting", "READY=1", NoMtpStatus], await systemd.ReceiveAsync(3));
@@ -40,9 +35,9 @@ public sealed class AgentHostTests
             ["WATCHDOG_USEC"] = "20000000",
             ["WATCHDOG_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        using IHost host = AgentComposition.BuildHost(
+        using AgentHost host = AgentComposition.Compose(
             TestAgent.Launch(directory, new StringWriter(), environment),
-            services => services.AddSingleton<TimeProvider>(time));
+            new AgentAdditions { Time = time }).Host;
 
         await host.StartAsync();
         Assert.Equal(["STATUS=Starting", "READY=1", NoMtpStatus], await systemd.ReceiveAsync(3));
@@ -63,18 +58,15 @@ public sealed class AgentHostTests
         using var directory = new TempDirectory();
         using var systemd = new FakeNotifySocket();
         var output = new StringWriter();
-        using IHost host = AgentComposition.BuildHost(
+        var listener = new FakeMtpListener(new EventLog());
+        using AgentHost host = AgentComposition.Compose(
             TestAgent.Launch(directory, output, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address }),
-            services =>
-            {
-                services.AddSingleton(new EventLog());
-                services.AddMtpListener<FakeMtpListener>();
-            });
+            WithListener(listener)).Host;
 
         await host.StartAsync();
         Assert.Equal("STATUS=Starting", await systemd.ReceiveAsync());
         Assert.DoesNotContain(TestAgent.Lines(output), line => line.StartsWith("usp-agent ready", StringComparison.Ordinal));
-        host.Services.GetRequiredService<FakeMtpListener>().Listen(new Uri("coap://0.0.0.0:5683/usp/agent"));
+        listener.Listen(new Uri("coap://0.0.0.0:5683/usp/agent"));
 
         Assert.Equal(["READY=1", "STATUS=Ready: listening on coap://0.0.0.0:5683/usp/agent"], await systemd.ReceiveAsync(2));
         string[] lines = TestAgent.Lines(output);
@@ -90,20 +82,18 @@ public sealed class AgentHostTests
         using var directory = new TempDirectory();
         using var systemd = new FakeNotifySocket();
         var output = new StringWriter();
-        using IHost host = AgentComposition.BuildHost(
+        var listener = new FakeMtpListener(new EventLog());
+        ComposedAgent agent = AgentComposition.Compose(
             TestAgent.Launch(directory, output, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address }),
-            services =>
-            {
-                services.AddSingleton(new EventLog());
-                services.AddMtpListener<FakeMtpListener>();
-            });
+            WithListener(listener));
+        using AgentHost host = agent.Host;
 
         await host.StartAsync();
-        host.Services.GetRequiredService<FakeMtpListener>().Fail("address in use");
+        listener.Fail("address in use");
         await host.WaitForShutdownAsync();
 
         Assert.Equal(["STATUS=Starting", "STOPPING=1", "STATUS=Stopping"], await systemd.ReceiveAsync(3));
-        Assert.Equal(ExitCodes.Failure, host.Services.GetRequiredService<AgentExitCode>().Value);
+        Assert.Equal(ExitCodes.Failure, agent.ExitCode.Value);
         Assert.DoesNotContain(TestAgent.Lines(output), line => line.StartsWith("usp-agent ready", StringComparison.Ordinal));
     }
 
@@ -112,8 +102,8 @@ public sealed class AgentHostTests
     {
         using var directory = new TempDirectory();
         var output = new StringWriter();
-        using IHost host = AgentComposition.BuildHost(TestAgent.Launch(
-            directory, output, commandLine: new Dictionary<string, string?> { ["Agent:EndpointId"] = "proto::test-agent" }));
+        using AgentHost host = AgentComposition.Compose(TestAgent.Launch(
+            directory, output, commandLine: new Dictionary<string, string?> { ["Agent:EndpointId"] = "proto::test-agent" })).Host;
 
         await host.StartAsync();
         await host.StopAsync();
@@ -131,7 +121,7 @@ public sealed class AgentHostTests
     {
         using var directory = new TempDirectory();
         var output = new StringWriter();
-        using IHost host = AgentComposition.BuildHost(TestAgent.Launch(directory, output));
+        using AgentHost host = AgentComposition.Compose(TestAgent.Launch(directory, output)).Host;
 
         await host.StartAsync();
         await host.StopAsync();
@@ -144,46 +134,72 @@ public sealed class AgentHostTests
     {
         using var directory = new TempDirectory();
         var log = new EventLog();
-        using IHost host = AgentComposition.BuildHost(
+        var listener = new FakeMtpListener(log);
+        using AgentHost host = AgentComposition.Compose(
             TestAgent.Launch(directory, new StringWriter()),
-            services =>
+            new AgentAdditions
             {
-                services.AddSingleton(log);
-                services.AddMtpListener<FakeMtpListener>();
-                services.AddSingleton<IShutdownParticipant>(new RecordingParticipant(log));
-            });
+                Services = (services, _) =>
+                {
+                    services.AddMtpListener(listener);
+                    services.AddShutdownParticipant(new RecordingParticipant(log));
+                },
+            }).Host;
 
         await host.StartAsync();
-        host.Services.GetRequiredService<FakeMtpListener>().Listen();
+        listener.Listen();
         await host.StopAsync();
 
         Assert.Equal(["listener stopped", "database flushed"], log.Events);
     }
 
-    [Theory]
-    [InlineData("INVOCATION_ID", "systemd")]
-    [InlineData("JOURNAL_STREAM", "systemd")]
-    [InlineData("HOME", "simple")]
-    public void Logs_use_the_journald_format_only_under_systemd(string variable, string expectedFormatter)
+    [Fact]
+    public async Task Stopping_stops_the_services_in_the_reverse_of_their_start_order()
     {
         using var directory = new TempDirectory();
-        using IHost host = AgentComposition.BuildHost(TestAgent.Launch(
+        var log = new EventLog();
+        using AgentHost host = AgentComposition.Compose(
+            TestAgent.Launch(directory, new StringWriter()),
+            new AgentAdditions
+            {
+                Services = (services, _) =>
+                {
+                    services.AddHostedService(new RecordingService("first", log));
+                    services.AddHostedService(new RecordingService("second", log));
+                },
+            }).Host;
+
+        await host.StartAsync();
+        await host.StopAsync();
+
+        Assert.Equal(["first started", "second started", "second stopped", "first stopped"], log.Events);
+    }
+
+    [Theory]
+    [InlineData("INVOCATION_ID", "Systemd")]
+    [InlineData("JOURNAL_STREAM", "Systemd")]
+    [InlineData("HOME", "Simple")]
+    public void Logs_use_the_journald_format_only_under_systemd(string variable, string expectedFormat)
+    {
+        using var directory = new TempDirectory();
+        ComposedAgent agent = AgentComposition.Compose(TestAgent.Launch(
             directory, new StringWriter(), new Dictionary<string, string> { [variable] = "8:12345" }));
+        using AgentHost host = agent.Host;
 
-        ConsoleLoggerOptions console = host.Services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue;
-
-        Assert.Equal(expectedFormatter, console.FormatterName);
-        Assert.Equal(LogLevel.Trace, console.LogToStandardErrorThreshold);
+        Assert.Equal(expectedFormat, agent.Log.Format.ToString());
     }
 
     [Fact]
     public void The_host_gives_services_five_seconds_to_stop()
     {
         using var directory = new TempDirectory();
-        using IHost host = AgentComposition.BuildHost(TestAgent.Launch(directory, new StringWriter()));
+        using AgentHost host = AgentComposition.Compose(TestAgent.Launch(directory, new StringWriter())).Host;
 
-        Assert.Equal(TimeSpan.FromSeconds(5), host.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), host.ShutdownTimeout);
     }
+
+    private static AgentAdditions WithListener(FakeMtpListener listener) =>
+        new() { Services = (services, _) => services.AddMtpListener(listener) };
 
     private sealed class RecordingParticipant(EventLog log) : IShutdownParticipant
     {
@@ -192,6 +208,21 @@ public sealed class AgentHostTests
         public Task FlushAsync(CancellationToken cancellationToken)
         {
             log.Add("database flushed");
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class RecordingService(string name, EventLog log) : Microsoft.Extensions.Hosting.IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            log.Add($"{name} started");
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken)
+        {
+            log.Add($"{name} stopped");
             return Task.CompletedTask;
         }
     }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Usp.Agent.Hosting;
 
@@ -14,7 +13,7 @@ public sealed class RunAgentTests
 
         int status = await AgentComposition.RunAgentAsync(
             TestAgent.Launch(directory, new StringWriter()), TextWriter.Null, CancellationToken.None,
-            services => services.AddHostedService<StopsOnceStarted>());
+            new AgentAdditions { Services = (services, lifetime) => services.AddHostedService(new StopsOnceStarted(lifetime)) });
 
         Assert.Equal(ExitCodes.Success, status);
     }
@@ -26,7 +25,7 @@ public sealed class RunAgentTests
 
         int status = await AgentComposition.RunAgentAsync(
             TestAgent.Launch(directory, new StringWriter()), TextWriter.Null, CancellationToken.None,
-            services => services.AddHostedService<CrashesOnceStarted>());
+            new AgentAdditions { Services = (services, _) => services.AddHostedService(new CrashesOnceStarted()) });
 
         Assert.Equal(ExitCodes.Failure, status);
     }
