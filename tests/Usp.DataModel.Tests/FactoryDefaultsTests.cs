@@ -55,7 +55,7 @@ public sealed class FactoryDefaultsTests
     [Fact]
     public void ShippedDefaultsLoadWithoutWarningsAndSubstituteTheEndpointId()
     {
-        var shipped = Path.Combine(FindRepoRoot(), "deploy", "factory-defaults.txt");
+        var shipped = Path.Combine(RepoPaths.Root, "deploy", "factory-defaults.txt");
         var dir = TestAgent.NewDirectory();
         var log = new TestLog();
         using (var engine = UspEngine.Open(new UspEngineOptions { DataDirectory = dir, FactoryDefaultsPath = shipped, EndpointId = "os::00D09E-4711", Log = log }))
@@ -167,13 +167,5 @@ public sealed class FactoryDefaultsTests
         Assert.Equal("Up", agent.Value("Device.LocalAgent.MTP.1.Status"));
         Assert.NotNull(agent.Engine.SetInternal("Device.LocalAgent.MTP.1.Status", "Sideways"));
         Assert.NotNull(agent.Engine.SetInternal("Device.LocalAgent.UpTime", "5"));
-    }
-
-    private static string FindRepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Usp.Agent.sln")))
-            dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException("Usp.Agent.sln not found above the test output directory.");
     }
 }

@@ -440,18 +440,10 @@ public sealed class Tp469TrustTests : IDisposable
 /// <summary>The factory files the agent must keep accepting, seen through controller trust.</summary>
 public sealed class FactoryDefaultsTrustTests
 {
-    private static string RepoFile(params string[] parts)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Usp.Agent.sln")))
-            dir = dir.Parent;
-        return Path.Combine([dir!.FullName, .. parts]);
-    }
-
     [Fact]
     public void ShippedFactoryDefaultsGiveAProvisionedControllerFullAccess()
     {
-        var shipped = File.ReadAllText(RepoFile("deploy", "factory-defaults.txt")) + """
+        var shipped = File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "factory-defaults.txt")) + """
 
             Device.LocalAgent.Controller.1.EndpointID "proto::controller-test"
             Device.LocalAgent.Controller.1.Enable "true"

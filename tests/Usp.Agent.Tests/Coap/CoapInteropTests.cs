@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Usp.Agent.Coap;
 using Usp.Agent.Tests.Coap.Support;
+using Usp.Agent.Tests.Support;
 
 namespace Usp.Agent.Tests.Coap;
 
@@ -69,12 +70,12 @@ public class CoapInteropTests
         string client = ExternalTool.LibcoapTool("coap-client-notls");
         await using var server = new OurServer(IPAddress.Parse(address));
 
-        var all = await ExternalTool.RunAsync(client, ["-m", "get", "-B", "20", server.Uri(".well-known/core")]);
-        var filtered = await ExternalTool.RunAsync(client, ["-m", "get", "-B", "20", server.Uri(".well-known/core?rt=bbf.usp.*")]);
+        var all = await Tool.RunAsync(client, ["-m", "get", "-B", "20", server.Uri(".well-known/core")]);
+        var filtered = await Tool.RunAsync(client, ["-m", "get", "-B", "20", server.Uri(".well-known/core?rt=bbf.usp.*")]);
 
-        Assert.Contains(UspLink, all.Stdout);
-        Assert.Contains("</sensors/temp>;rt=\"temperature-c\"", all.Stdout);
-        Assert.Equal(UspLink, filtered.Stdout.Trim());
+        Assert.Contains(UspLink, all.Output);
+        Assert.Contains("</sensors/temp>;rt=\"temperature-c\"", all.Output);
+        Assert.Equal(UspLink, filtered.Output.Trim());
     }
 
     [Fact]
@@ -87,9 +88,9 @@ public class CoapInteropTests
         await File.WriteAllBytesAsync(file, body);
         try
         {
-            var run = await ExternalTool.RunAsync(client, ["-m", "post", "-b", "64", "-t", "42", "-f", file, "-B", "30", server.Uri("e/agent")]);
+            var run = await Tool.RunAsync(client, ["-m", "post", "-b", "64", "-t", "42", "-f", file, "-B", "30", server.Uri("e/agent")]);
 
-            Assert.Equal($"received 10240 sha256 {Sha256(body)}", run.Stdout.Trim());
+            Assert.Equal($"received 10240 sha256 {Sha256(body)}", run.Output.Trim());
             Assert.Equal(body, Assert.Single(server.Bodies));
             var replies = server.Transport.Sent.ToList();
             Assert.Equal(159, replies.Count(m => m.Code == CoapCode.Continue && m.Block1 is { SizeExponent: 2 }));
@@ -105,7 +106,7 @@ public class CoapInteropTests
     public async Task Our_client_posts_10_KiB_in_block1_to_libcoap_server_and_gets_it_back_in_block2()
     {
         string serverTool = ExternalTool.LibcoapTool("coap-server-notls");
-        int port = ExternalTool.FreeUdpPort(IPAddress.Loopback);
+        int port = FreePort.Udp(IPAddress.Loopback);
         // -d: the server creates dynamic resources on PUT/POST to unknown paths and serves them back on GET.
         using var process = ExternalTool.Start(serverTool, ["-A", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-d", "10"]);
         var recording = new RecordingTransport(UdpCoapTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0)));
@@ -141,16 +142,17 @@ public class CoapInteropTests
     public async Task Node_coap_client_discovers_and_posts_10_KiB_in_block1_to_our_server()
     {
         string node = ExternalTool.Node();
-        string interop = ExternalTool.InteropDirectory();
+        RepoPaths.RequireInteropPackages();
+        string interop = RepoPaths.InteropDir;
         await using var server = new OurServer(IPAddress.Loopback);
 
-        var run = await ExternalTool.RunAsync(node,
+        var run = await Tool.RunAsync(node,
             ["coap-peer.js", "client", "127.0.0.1", server.Endpoint.LocalEndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "2", "10240"],
             workingDirectory: interop);
 
-        using var result = JsonDocument.Parse(run.Stdout.Trim().Split('\n')[^1]);
+        using var result = JsonDocument.Parse(run.Output.Trim().Split('\n')[^1]);
         var root = result.RootElement;
-        Assert.False(root.TryGetProperty("error", out var error), error.ToString() + run.Stderr);
+        Assert.False(root.TryGetProperty("error", out var error), error.ToString() + run.Error);
         Assert.Equal("2.05", root.GetProperty("wellKnownCode").GetString());
         Assert.Equal(UspLink, root.GetProperty("wellKnown").GetString());
         Assert.Equal("2.04", root.GetProperty("postCode").GetString());
@@ -164,8 +166,9 @@ public class CoapInteropTests
     public async Task Our_client_posts_block1_and_gets_block2_from_node_coap_server()
     {
         string node = ExternalTool.Node();
-        string interop = ExternalTool.InteropDirectory();
-        int port = ExternalTool.FreeUdpPort(IPAddress.Loopback);
+        RepoPaths.RequireInteropPackages();
+        string interop = RepoPaths.InteropDir;
+        int port = FreePort.Udp(IPAddress.Loopback);
         using var process = ExternalTool.Start(node,
             ["coap-peer.js", "server", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "10240"], interop, redirectStdin: false);
         try

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Usp.Agent.Tests.Support;
 
 namespace Usp.Agent.Tests.EndToEnd;
 

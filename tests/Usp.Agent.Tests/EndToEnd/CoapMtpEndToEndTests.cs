@@ -1,5 +1,6 @@
 using System.Text;
 using Usp.Proto;
+using Usp.Agent.Tests.Support;
 
 namespace Usp.Agent.Tests.EndToEnd;
 

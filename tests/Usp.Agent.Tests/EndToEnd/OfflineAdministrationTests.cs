@@ -1,4 +1,5 @@
 using Usp.Agent.Tests.Hosting;
+using Usp.Agent.Tests.Support;
 
 namespace Usp.Agent.Tests.EndToEnd;
 

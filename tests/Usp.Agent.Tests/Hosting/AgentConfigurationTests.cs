@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Usp.Agent.Hosting;
+using Usp.Agent.Tests.Support;
 
 namespace Usp.Agent.Tests.Hosting;
 
@@ -122,25 +123,12 @@ public sealed class AgentConfigurationTests
     public void The_installed_configuration_file_is_valid_and_describes_a_gateway()
     {
         using var directory = new TempDirectory();
-        string shipped = Path.Combine(RepositoryRoot(), "deploy", "usp-agent.json");
+        string shipped = Path.Combine(RepoPaths.Root, "deploy", "usp-agent.json");
 
         AgentOptions options = AgentComposition.ReadOptions(Launch(directory, shipped));
 
         Assert.Equal("/var/lib/usp-agent", options.DataDir);
         Assert.Equal(HalKind.Linux, options.Hal);
-    }
-
-    internal static string RepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Usp.Agent.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("the tests run outside the repository");
     }
 }
 

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 
-namespace Usp.Agent.Tests.EndToEnd;
+namespace Usp.Agent.Tests.Support;
 
-/// <summary>Runs a command-line program to completion (killed after a minute) and captures its output.</summary>
+/// <summary>Runs a command-line program to completion (killed after a minute, or the given timeout) and captures its output.</summary>
 internal static class Tool
 {
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string program, IEnumerable<string> arguments, string? stdin = null, byte[]? stdinBytes = null)
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string program, IEnumerable<string> arguments, string? stdin = null,
+        byte[]? stdinBytes = null, TimeSpan? timeout = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -13,6 +14,7 @@ internal static class Tool
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
         foreach (string argument in arguments)
         {
@@ -32,7 +34,8 @@ internal static class Tool
         }
 
         process.StandardInput.Close();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        TimeSpan limit = timeout ?? TimeSpan.FromSeconds(60);
+        using var cts = new CancellationTokenSource(limit);
         try
         {
             await process.WaitForExitAsync(cts.Token);
@@ -40,7 +43,7 @@ internal static class Tool
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish within 60 s");
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish within {limit.TotalSeconds} s; stderr: {await error}");
         }
 
         return (process.ExitCode, await output, await error);
@@ -48,5 +51,5 @@ internal static class Tool
 
     /// <summary>usp-agent from the build output, under dotnet.</summary>
     public static Task<(int ExitCode, string Output, string Error)> AgentCliAsync(params string[] arguments) =>
-        RunAsync(RepoPaths.FindOnPath("dotnet"), [AgentProcess.AgentDll, .. arguments]);
+        RunAsync(RepoPaths.FindOnPath("dotnet"), [EndToEnd.AgentProcess.AgentDll, .. arguments]);
 }

@@ -1,4 +1,4 @@
-namespace Usp.Agent.Tests.EndToEnd;
+namespace Usp.Agent.Tests.Support;
 
 /// <summary>Where the repository, the shared reference material and the interop peers are.</summary>
 internal static class RepoPaths
@@ -25,27 +25,19 @@ internal static class RepoPaths
         return modules;
     }
 
-    public static string FindOnPath(string program)
+    public static string FindOnPath(string program) =>
+        TryFindOnPath(program) ?? throw new FileNotFoundException($"{program} is not installed: run tests/run.sh, which installs the test peers");
+
+    /// <summary>The program's full path from PATH (then /usr/bin and /usr/local/bin), or null.</summary>
+    public static string? TryFindOnPath(string program)
     {
-        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':'))
+        if (Path.IsPathRooted(program))
         {
-            string candidate = Path.Combine(dir, program);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
+            return File.Exists(program) ? program : null;
         }
 
-        foreach (string dir in new[] { "/usr/bin", "/usr/local/bin" })
-        {
-            string candidate = Path.Combine(dir, program);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException($"{program} is not installed: run tests/run.sh, which installs the test peers");
+        var dirs = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(["/usr/bin", "/usr/local/bin"]);
+        return dirs.Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
     }
 
     private static string FindRoot()
