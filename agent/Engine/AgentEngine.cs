@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.Reboot;
 using Usp.DataModel;
+using Usp.DataModel.Store;
 
 namespace Usp.Agent.Engine;
 
@@ -69,7 +70,7 @@ internal sealed partial class AgentEngine(
 
             _opened.TrySetResult(engine);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException or UnauthorizedAccessException or DataStoreException)
         {
             _opened.TrySetException(e);
             throw new AgentConfigurationException($"cannot open the USP data model in {options.DataDir}: {e.Message}");

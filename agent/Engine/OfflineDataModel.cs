@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.LocalAdmin;
 using Usp.DataModel;
+using Usp.DataModel.Store;
 
 namespace Usp.Agent.Engine;
 
@@ -44,7 +45,7 @@ internal static class OfflineDataModel
 
             return Task.FromResult(LocalDataModelRequests.Execute(engine, LocalEndpointId, request));
         }
-        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException or DataStoreException)
         {
             return Task.FromResult(LocalAdminResponse.Text(ExitCodes.Failure, $"usp-agent {request.Verb}: cannot open the data model in {options.DataDir}: {e.Message}"));
         }

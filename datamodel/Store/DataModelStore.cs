@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Usp.DataModel.Schema;
 
 namespace Usp.DataModel.Store;
@@ -50,7 +49,7 @@ public sealed class DataModelStore : IDisposable
         {
             _db.Write(tx.Entries);
         }
-        catch (SqliteException ex)
+        catch (DataStoreException ex)
         {
             tx.RollbackTo(0);
             error = $"The change could not be saved ({ex.Message}); nothing was changed.";

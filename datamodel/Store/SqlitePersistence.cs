@@ -1,5 +1,3 @@
-using Microsoft.Data.Sqlite;
-
 namespace Usp.DataModel.Store;
 
 /// <summary>
@@ -9,14 +7,13 @@ namespace Usp.DataModel.Store;
 internal sealed class SqlitePersistence : IDisposable
 {
     public const string FileName = "usp-agent.db";
-    private const int SqliteCorrupt = 11;
-    private const int SqliteNotADatabase = 26;
     private const int SchemaVersion = 1;
-    private readonly SqliteConnection _connection;
+    private readonly SqliteDatabase _db;
+    private WriteStatements? _write;
 
-    private SqlitePersistence(SqliteConnection connection, string path)
+    private SqlitePersistence(SqliteDatabase db, string path)
     {
-        _connection = connection;
+        _db = db;
         DatabasePath = path;
     }
 
@@ -34,11 +31,10 @@ internal sealed class SqlitePersistence : IDisposable
             return OpenChecked(path);
         }
         // Only a damaged file is moved aside; "locked", "read-only" and the like must not cost the configuration.
-        catch (Exception ex) when (ex is CorruptDatabaseException or SqliteException { SqliteErrorCode: SqliteCorrupt or SqliteNotADatabase })
+        catch (DataStoreException ex) when (ex.IsCorruption)
         {
             var aside = $"{path}.corrupt-{time.GetUtcNow():yyyyMMddTHHmmssZ}";
             log.Error($"Database {path} is unusable ({ex.Message}); moved it to {aside} and rebuilding it from factory defaults.");
-            SqliteConnection.ClearAllPools();
             MoveAside(path, aside);
             return OpenChecked(path);
         }
@@ -55,80 +51,64 @@ internal sealed class SqlitePersistence : IDisposable
 
     private static SqlitePersistence OpenChecked(string path)
     {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString());
+        var db = SqliteDatabase.Open(path);
         try
         {
-            connection.Open();
-            var integrity = Scalar(connection, "PRAGMA integrity_check;");
+            var integrity = db.Scalar("PRAGMA integrity_check;");
             if (!string.Equals(integrity, "ok", StringComparison.Ordinal))
-                throw new CorruptDatabaseException($"integrity_check reported: {integrity}");
-            Execute(connection, "PRAGMA journal_mode=WAL;");
-            Execute(connection, "PRAGMA synchronous=FULL;");
-            Execute(connection, """
+                throw new DataStoreException(DataStoreException.CorruptResultCode, $"integrity_check reported: {integrity}");
+            db.Execute("PRAGMA journal_mode=WAL;");
+            db.Execute("PRAGMA synchronous=FULL;");
+            db.Execute("""
                 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS rows(path TEXT PRIMARY KEY);
                 CREATE TABLE IF NOT EXISTS params(path TEXT PRIMARY KEY, value TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS counters(table_path TEXT PRIMARY KEY, next INTEGER NOT NULL);
                 """);
-            var p = new SqlitePersistence(connection, path);
+            var p = new SqlitePersistence(db, path);
             p.IsNew = p.GetMeta("initialized") is null;
             if (p.GetMeta("schema_version") is { } v && v != SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                throw new CorruptDatabaseException($"database schema version {v} is not {SchemaVersion}");
+                throw new DataStoreException(DataStoreException.CorruptResultCode, $"database schema version {v} is not {SchemaVersion}");
             return p;
         }
         catch
         {
-            connection.Dispose();
+            db.Dispose();
             throw;
         }
     }
 
-    public string JournalMode => Scalar(_connection, "PRAGMA journal_mode;") ?? "";
+    public string JournalMode => _db.Scalar("PRAGMA journal_mode;") ?? "";
 
     public string? GetMeta(string key)
     {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "SELECT value FROM meta WHERE key=$k";
-        cmd.Parameters.AddWithValue("$k", key);
-        return cmd.ExecuteScalar() as string;
+        using var select = _db.Prepare("SELECT value FROM meta WHERE key=?1").Bind(1, key);
+        return select.Step() ? select.GetString(0) : null;
     }
 
     public void SetMeta(string key, string value)
     {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "INSERT INTO meta(key,value) VALUES($k,$v) ON CONFLICT(key) DO UPDATE SET value=excluded.value";
-        cmd.Parameters.AddWithValue("$k", key);
-        cmd.Parameters.AddWithValue("$v", value);
-        cmd.ExecuteNonQuery();
+        using var upsert = _db.Prepare("INSERT INTO meta(key,value) VALUES(?1,?2) ON CONFLICT(key) DO UPDATE SET value=excluded.value");
+        upsert.Bind(1, key).Bind(2, value).Run();
     }
 
     public void DeleteMeta(string key)
     {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "DELETE FROM meta WHERE key=$k";
-        cmd.Parameters.AddWithValue("$k", key);
-        cmd.ExecuteNonQuery();
+        using var delete = _db.Prepare("DELETE FROM meta WHERE key=?1");
+        delete.Bind(1, key).Run();
     }
 
     public IReadOnlyList<(string Key, string Value)> ReadMetaWithPrefix(string prefix)
     {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "SELECT key, value FROM meta WHERE substr(key,1,length($p))=$p ORDER BY key";
-        cmd.Parameters.AddWithValue("$p", prefix);
-        using var r = cmd.ExecuteReader();
+        using var select = _db.Prepare("SELECT key, value FROM meta WHERE substr(key,1,length(?1))=?1 ORDER BY key").Bind(1, prefix);
         var list = new List<(string, string)>();
-        while (r.Read())
-            list.Add((r.GetString(0), r.GetString(1)));
+        while (select.Step())
+            list.Add((select.GetString(0), select.GetString(1)));
         return list;
     }
 
     /// <summary>SQLite's quick_check: "ok" or the problems it found.</summary>
-    public string QuickCheck() => Scalar(_connection, "PRAGMA quick_check;") ?? "no answer";
+    public string QuickCheck() => _db.Scalar("PRAGMA quick_check;") ?? "no answer";
 
     public void MarkInitialized()
     {
@@ -140,107 +120,88 @@ internal sealed class SqlitePersistence : IDisposable
     /// <summary>Removes the data model (not the meta table) for a factory reset.</summary>
     public void Wipe()
     {
-        using var tx = _connection.BeginTransaction();
-        Execute(_connection, "DELETE FROM rows; DELETE FROM params; DELETE FROM counters; DELETE FROM meta WHERE key='initialized';", tx);
-        tx.Commit();
+        _db.InTransaction(() => _db.Execute("DELETE FROM rows; DELETE FROM params; DELETE FROM counters; DELETE FROM meta WHERE key='initialized';"));
         IsNew = true;
     }
 
-    public IEnumerable<string> ReadRows() => ReadColumn("SELECT path FROM rows ORDER BY length(path), path");
-
-    public IEnumerable<(string Path, string Value)> ReadParams()
+    public IReadOnlyList<string> ReadRows()
     {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "SELECT path, value FROM params";
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-            yield return (r.GetString(0), r.GetString(1));
+        using var select = _db.Prepare("SELECT path FROM rows ORDER BY length(path), path");
+        var rows = new List<string>();
+        while (select.Step())
+            rows.Add(select.GetString(0));
+        return rows;
     }
 
-    public IEnumerable<(string TablePath, int Next)> ReadCounters()
+    public IReadOnlyList<(string Path, string Value)> ReadParams()
     {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = "SELECT table_path, next FROM counters";
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-            yield return (r.GetString(0), r.GetInt32(1));
+        using var select = _db.Prepare("SELECT path, value FROM params");
+        var values = new List<(string, string)>();
+        while (select.Step())
+            values.Add((select.GetString(0), select.GetString(1)));
+        return values;
     }
 
-    /// <summary>Writes a message's changes atomically; throws <see cref="SqliteException"/> on failure.</summary>
+    public IReadOnlyList<(string TablePath, int Next)> ReadCounters()
+    {
+        using var select = _db.Prepare("SELECT table_path, next FROM counters");
+        var counters = new List<(string, int)>();
+        while (select.Step())
+            counters.Add((select.GetString(0), checked((int)select.GetInt64(1))));
+        return counters;
+    }
+
+    /// <summary>Writes a message's changes atomically; throws <see cref="DataStoreException"/> on failure.</summary>
     public void Write(IReadOnlyList<DmTransaction.TxEntry> entries)
     {
-        using var tx = _connection.BeginTransaction();
-        using var upsertParam = Prepare("INSERT INTO params(path,value) VALUES($a,$b) ON CONFLICT(path) DO UPDATE SET value=excluded.value", tx);
-        using var insertRow = Prepare("INSERT OR REPLACE INTO rows(path) VALUES($a)", tx);
-        using var upsertCounter = Prepare("INSERT INTO counters(table_path,next) VALUES($a,$b) ON CONFLICT(table_path) DO UPDATE SET next=max(next, excluded.next)", tx);
-        using var deleteRows = Prepare("DELETE FROM rows WHERE substr(path,1,length($a))=$a", tx);
-        using var deleteParams = Prepare("DELETE FROM params WHERE substr(path,1,length($a))=$a", tx);
-        using var deleteCounters = Prepare("DELETE FROM counters WHERE substr(table_path,1,length($a))=$a", tx);
-        foreach (var e in entries)
+        var write = _write ??= new WriteStatements(_db);
+        _db.InTransaction(() =>
         {
-            switch (e)
+            foreach (var e in entries)
             {
-                case DmTransaction.ValueSet v:
-                    Run(upsertParam, v.Object.Path + v.Name, v.NewValue);
-                    break;
-                case DmTransaction.RowAdded a:
-                    Run(insertRow, a.Row.Path, null);
-                    Run(upsertCounter, a.Table.Path, a.NewNext);
-                    break;
-                case DmTransaction.RowDeleted d:
-                    Run(deleteRows, d.Row.Path, null);
-                    Run(deleteParams, d.Row.Path, null);
-                    Run(deleteCounters, d.Row.Path, null);
-                    break;
+                switch (e)
+                {
+                    case DmTransaction.ValueSet v:
+                        write.UpsertParam.Bind(1, v.Object.Path + v.Name).Bind(2, v.NewValue).Run();
+                        break;
+                    case DmTransaction.RowAdded a:
+                        write.InsertRow.Bind(1, a.Row.Path).Run();
+                        write.UpsertCounter.Bind(1, a.Table.Path).Bind(2, a.NewNext).Run();
+                        break;
+                    case DmTransaction.RowDeleted d:
+                        write.DeleteRows.Bind(1, d.Row.Path).Run();
+                        write.DeleteParams.Bind(1, d.Row.Path).Run();
+                        write.DeleteCounters.Bind(1, d.Row.Path).Run();
+                        break;
+                }
             }
+        });
+    }
+
+    public void Dispose()
+    {
+        _write?.Dispose();
+        _db.Dispose();
+    }
+
+    /// <summary>The statements every commit uses, prepared once per connection.</summary>
+    private sealed class WriteStatements(SqliteDatabase db) : IDisposable
+    {
+        public SqliteStatement UpsertParam { get; } = db.Prepare("INSERT INTO params(path,value) VALUES(?1,?2) ON CONFLICT(path) DO UPDATE SET value=excluded.value");
+        public SqliteStatement InsertRow { get; } = db.Prepare("INSERT OR REPLACE INTO rows(path) VALUES(?1)");
+        public SqliteStatement UpsertCounter { get; } = db.Prepare("INSERT INTO counters(table_path,next) VALUES(?1,?2) ON CONFLICT(table_path) DO UPDATE SET next=max(next, excluded.next)");
+        public SqliteStatement DeleteRows { get; } = db.Prepare("DELETE FROM rows WHERE substr(path,1,length(?1))=?1");
+        public SqliteStatement DeleteParams { get; } = db.Prepare("DELETE FROM params WHERE substr(path,1,length(?1))=?1");
+        public SqliteStatement DeleteCounters { get; } = db.Prepare("DELETE FROM counters WHERE substr(table_path,1,length(?1))=?1");
+
+        public void Dispose()
+        {
+            UpsertParam.Dispose();
+            InsertRow.Dispose();
+            UpsertCounter.Dispose();
+            DeleteRows.Dispose();
+            DeleteParams.Dispose();
+            DeleteCounters.Dispose();
         }
-        tx.Commit();
     }
-
-    private SqliteCommand Prepare(string sql, SqliteTransaction tx)
-    {
-        var cmd = _connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        cmd.Parameters.AddWithValue("$a", "");
-        if (sql.Contains("$b", StringComparison.Ordinal))
-            cmd.Parameters.AddWithValue("$b", "");
-        return cmd;
-    }
-
-    private static void Run(SqliteCommand cmd, string a, object? b)
-    {
-        cmd.Parameters["$a"].Value = a;
-        if (b is not null)
-            cmd.Parameters["$b"].Value = b;
-        cmd.ExecuteNonQuery();
-    }
-
-    private IEnumerable<string> ReadColumn(string sql)
-    {
-        using var cmd = _connection.CreateCommand();
-        cmd.CommandText = sql;
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-            yield return r.GetString(0);
-    }
-
-    private static string? Scalar(SqliteConnection c, string sql)
-    {
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        return cmd.ExecuteScalar()?.ToString();
-    }
-
-    private static void Execute(SqliteConnection c, string sql, SqliteTransaction? tx = null)
-    {
-        using var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
-
-    public void Dispose() => _connection.Dispose();
-
-    private sealed class CorruptDatabaseException(string message) : Exception(message);
 }
