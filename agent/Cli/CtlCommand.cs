@@ -13,13 +13,14 @@ internal sealed class CtlCommand
 
     public CtlCommand(TextWriter output, TextWriter error)
     {
-        var agent = new Option<Uri>("--agent")
+        // Text, made a Uri only when ctl runs: an Option<Uri> would load System.Private.Uri into every agent process.
+        var agent = new Option<string>("--agent")
         {
             Description = "The agent's USP CoAP URI, such as coap://127.0.0.1:5683/usp/agent",
             HelpName = "coap[s]://HOST:PORT/PATH",
             Required = true,
             Recursive = true,
-            CustomParser = result => Uri.TryCreate(result.Tokens[^1].Value, UriKind.Absolute, out Uri? uri) ? uri : null,
+            CustomParser = result => result.Tokens[^1].Value,
         };
         agent.Validators.Add(result =>
         {
@@ -71,7 +72,7 @@ internal sealed class CtlCommand
         {
             verb.SetAction((parse, cancellationToken) => new CtlClient(output, error).RunAsync(
                 new CtlRequest(
-                    parse.GetValue(agent)!,
+                    new Uri(parse.GetValue(agent)!, UriKind.Absolute),
                     parse.GetValue(from) ?? DefaultFrom,
                     parse.GetValue(to),
                     parse.GetValue(listen),

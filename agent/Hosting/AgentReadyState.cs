@@ -1,7 +1,7 @@
 namespace Usp.Agent.Hosting;
 
 /// <summary>What the agent serves once it is ready.</summary>
-internal sealed record AgentReadyState(IReadOnlyList<Uri> ListeningUris)
+internal sealed record AgentReadyState(IReadOnlyList<string> ListeningUris)
 {
     /// <summary>One line for STATUS= and for logs.</summary>
     public string Summary => ListeningUris.Count == 0

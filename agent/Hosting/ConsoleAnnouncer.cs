@@ -25,7 +25,7 @@ internal sealed class ConsoleAnnouncer(TextWriter output, AgentOptions options, 
 
     public void OnReady(AgentReadyState state)
     {
-        foreach (Uri uri in state.ListeningUris)
+        foreach (string uri in state.ListeningUris)
         {
             output.WriteLine($"listening: {uri}");
         }
@@ -46,6 +46,6 @@ internal sealed class ConsoleAnnouncer(TextWriter output, AgentOptions options, 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>A wildcard bind address is not something a client can send to: show loopback instead.</summary>
-    private static Uri Reachable(Uri uri) =>
-        uri.Host is "0.0.0.0" or "[::]" ? new UriBuilder(uri) { Host = uri.Host == "[::]" ? "[::1]" : "127.0.0.1" }.Uri : uri;
+    private static string Reachable(string uri) =>
+        uri.Replace("://0.0.0.0:", "://127.0.0.1:", StringComparison.Ordinal).Replace("://[::]:", "://[::1]:", StringComparison.Ordinal);
 }

@@ -14,5 +14,5 @@ internal interface IMtpListener
     /// Completes with the URIs the listener accepts Records on once its socket is bound; faults when it
     /// cannot listen (the agent then stops with a non-zero exit code).
     /// </summary>
-    Task<IReadOnlyList<Uri>> WhenListening { get; }
+    Task<IReadOnlyList<string>> WhenListening { get; }
 }

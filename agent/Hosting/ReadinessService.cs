@@ -19,7 +19,7 @@ internal sealed partial class ReadinessService(
         try
         {
             await WhenStarted(stoppingToken).ConfigureAwait(false);
-            var uris = new List<Uri>();
+            var uris = new List<string>();
             foreach (IMtpListener listener in listeners)
             {
                 try

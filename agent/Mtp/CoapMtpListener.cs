@@ -33,7 +33,7 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
     private readonly ILogger<CoapMtpListener> _logger;
     private readonly IPAddress _bind;
     private readonly LocalAddress _localAddress;
-    private readonly TaskCompletionSource<IReadOnlyList<Uri>> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<IReadOnlyList<string>> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<bool> _reconcile = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<int, ServedPort> _ports = [];
@@ -56,7 +56,7 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
 
     public string Name => "CoAP";
 
-    public Task<IReadOnlyList<Uri>> WhenListening => _listening.Task;
+    public Task<IReadOnlyList<string>> WhenListening => _listening.Task;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -191,7 +191,7 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
     }
 
     /// <summary>Brings the served ports and resources in line with the enabled CoAP MTPs; returns what listens.</summary>
-    private List<Uri> Reconcile(UspEngine engine, bool failOnBindError)
+    private List<string> Reconcile(UspEngine engine, bool failOnBindError)
     {
         var wanted = new Dictionary<int, Dictionary<string, string>>();
         var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -223,7 +223,7 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
             statuses[mtp.Path] = "Up";
         }
 
-        var uris = new List<Uri>();
+        var uris = new List<string>();
         lock (_portsGate)
         {
             foreach (int port in _ports.Keys.Where(p => !wanted.ContainsKey(p)).ToList())
@@ -288,7 +288,7 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
             }
         }
 
-        foreach (Uri uri in uris)
+        foreach (string uri in uris)
         {
             LogServing(uri);
         }
@@ -415,7 +415,7 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "USP CoAP MTP serves {Uri}.")]
-    private partial void LogServing(Uri uri);
+    private partial void LogServing(string uri);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "USP CoAP MTP closed UDP port {Port}.")]
     private partial void LogPortClosed(int port);

@@ -17,9 +17,10 @@ internal sealed class ServedPort(CoapEndpoint endpoint, CoapServer server)
     /// <summary>Resource path (no leading slash) → the Device.LocalAgent.MTP.{i}. row it serves.</summary>
     public Dictionary<string, string> Resources { get; } = new(StringComparer.Ordinal);
 
-    public Uri UriOf(IPAddress bind, string resourcePath)
+    /// <summary>The resource's URI, as text: a Uri would load System.Private.Uri into an agent that serves no request yet.</summary>
+    public string UriOf(IPAddress bind, string resourcePath)
     {
         string host = bind.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{bind}]" : bind.ToString();
-        return new Uri($"coap://{host}:{Port}/{resourcePath}");
+        return $"coap://{host}:{Port}/{resourcePath}";
     }
 }

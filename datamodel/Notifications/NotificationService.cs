@@ -24,7 +24,9 @@ public sealed class NotificationService
     private readonly Func<string, Msg, IReadOnlyList<Record>> _wrap;
     private readonly Outbox _outbox = new();
     private readonly CommandTimers _timers = new();
-    private readonly SemaphoreSlim _wake = new(0);
+    // Completed by Wake(), replaced once the loop has woken. A wait on it that loses to the timer (every poll interval
+    // when idle) is just dropped: no cancelled wait, so no exception thrown and caught each time.
+    private TaskCompletionSource _wake = NewWakeSignal();
     // One pass at a time: a pass owns the outbox entries' attempt counters.
     private readonly SemaphoreSlim _pumpGate = new(1, 1);
     private readonly Random _random = new();
@@ -274,11 +276,9 @@ public sealed class NotificationService
 
     public Task WhenOperationsIdleAsync() => OperationsIdle();
 
-    internal void Wake()
-    {
-        if (_wake.CurrentCount == 0)
-            _wake.Release();
-    }
+    internal void Wake() => Volatile.Read(ref _wake).TrySetResult();
+
+    private static TaskCompletionSource NewWakeSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private async Task WaitForWorkAsync(CancellationToken cancellationToken)
     {
@@ -286,10 +286,13 @@ public sealed class NotificationService
         if (wait <= TimeSpan.Zero)
             return;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var woken = _wake.WaitAsync(cts.Token);
+        var woken = Volatile.Read(ref _wake).Task;
         var timer = Task.Delay(wait, _time, cts.Token);
         await Task.WhenAny(woken, timer).ConfigureAwait(false);
         await cts.CancelAsync().ConfigureAwait(false);
+        // Replaced before the next pass reads the state, so a Wake() from now on wakes the wait after that pass.
+        if (woken.IsCompleted)
+            Interlocked.Exchange(ref _wake, NewWakeSignal());
         cancellationToken.ThrowIfCancellationRequested();
     }
 

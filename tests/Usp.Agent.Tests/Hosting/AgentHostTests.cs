@@ -66,7 +66,7 @@ public sealed class AgentHostTests
         await host.StartAsync();
         Assert.Equal("STATUS=Starting", await systemd.ReceiveAsync());
         Assert.DoesNotContain(TestAgent.Lines(output), line => line.StartsWith("usp-agent ready", StringComparison.Ordinal));
-        listener.Listen(new Uri("coap://0.0.0.0:5683/usp/agent"));
+        listener.Listen("coap://0.0.0.0:5683/usp/agent");
 
         Assert.Equal(["READY=1", "STATUS=Ready: listening on coap://0.0.0.0:5683/usp/agent"], await systemd.ReceiveAsync(2));
         string[] lines = TestAgent.Lines(output);

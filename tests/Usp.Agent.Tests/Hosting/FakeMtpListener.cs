@@ -6,13 +6,13 @@ namespace Usp.Agent.Tests.Hosting;
 /// <summary>An MTP whose listening the test completes or fails by hand.</summary>
 internal sealed class FakeMtpListener(EventLog log) : IMtpListener, IHostedService
 {
-    private readonly TaskCompletionSource<IReadOnlyList<Uri>> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<IReadOnlyList<string>> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string Name => "Fake";
 
-    public Task<IReadOnlyList<Uri>> WhenListening => _listening.Task;
+    public Task<IReadOnlyList<string>> WhenListening => _listening.Task;
 
-    public void Listen(params Uri[] uris) => _listening.SetResult(uris);
+    public void Listen(params string[] uris) => _listening.SetResult(uris);
 
     public void Fail(string reason) => _listening.SetException(new IOException(reason));
 
