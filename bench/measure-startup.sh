@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures the published agent: time from exec to the "usp-agent ready" line on stdout, the resident
 # memory (VmRSS, RssAnon, RssFile from /proc/PID/status) once it has been idle for a moment, and the time
-# from SIGTERM to exit. Prints figures; asserts nothing. Run ./publish.sh first.
+# from SIGTERM to exit. The agent serves its CoAP MTP on a free loopback port, as a deployed agent listens;
+# COAP_PORT=0 measures it with no MTP. Prints figures; asserts nothing. Run ./publish.sh first.
 #   bench/measure-startup.sh [RUNS] [BINARY]        e.g. DOTNET_GCgen0size=0x100000 bench/measure-startup.sh 7
 set -euo pipefail
 
@@ -14,6 +15,7 @@ idle_seconds=${IDLE_SECONDS:-2}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+free_udp_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 field() { awk -v key="$1:" '$1 == key { print $2 }' "/proc/$2/status"; }
 
 startups=() rss=() anon=() file=() stops=()
@@ -21,7 +23,8 @@ for run in $(seq "$runs"); do
   fifo="$work/out.$run"
   mkfifo "$fifo"
   begin=$(date +%s%N)
-  "$binary" run --data-dir "$work/var.$run" --no-mdns --coap-port 0 --log-level warning >"$fifo" 2>/dev/null &
+  port=${COAP_PORT:-$(free_udp_port)}
+  "$binary" run --data-dir "$work/var.$run" --no-mdns --bind 127.0.0.1 --coap-port "$port" --log-level warning >"$fifo" 2>/dev/null &
   pid=$!
   ready=""
   while IFS= read -r line; do
@@ -41,7 +44,7 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int(
 kb_to_mb() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
 
 echo "binary:         $binary ($(du -h "$binary" | cut -f1))"
-echo "runs:           $runs (idle ${idle_seconds}s before reading memory)"
+echo "runs:           $runs (idle ${idle_seconds}s before reading memory; CoAP port ${COAP_PORT:-a free loopback port})"
 echo "DOTNET_ knobs:  $(env | grep -E '^DOTNET_' | tr '\n' ' ' || true)"
 echo "exec -> ready:  median $(median "${startups[@]}") ms  (each: ${startups[*]} ms)"
 echo "VmRSS:          median $(kb_to_mb "$(median "${rss[@]}")") MB"
