@@ -51,7 +51,11 @@ internal sealed class ChangeNotifier(NotificationService service)
                 RemoveOrphanedSubscriptions();
             // Config changes made by a Config trigger do not trigger further Config (no loops).
             if (_depth == 1)
+            {
                 ApplyConfigs(configs);
+                // The loop sleeps until something is due: a change may have made something due (a TimeToLive, a poll).
+                service.Wake();
+            }
         }
         finally
         {
@@ -110,12 +114,22 @@ internal sealed class ChangeNotifier(NotificationService service)
     /// <summary>Deletes subscriptions whose TimeToLive has run out since their CreationDate.</summary>
     public void ExpireSubscriptions(DateTimeOffset now)
     {
-        var expired = SubscriptionRow.All(service.Tree)
-            .Where(s => s.TimeToLiveSeconds > 0 && s.CreationDate is { } created && created + TimeSpan.FromSeconds(s.TimeToLiveSeconds) <= now)
-            .ToList();
+        var expired = SubscriptionRow.All(service.Tree).Where(s => s.ExpiresAt <= now).ToList();
         if (expired.Count == 0)
             return;
         DeleteRows(expired.Select(s => s.Row), "their TimeToLive expired");
+    }
+
+    /// <summary>When the next subscription's TimeToLive runs out; null when none has one.</summary>
+    public DateTimeOffset? NextSubscriptionExpiry()
+    {
+        DateTimeOffset? next = null;
+        foreach (var subscription in SubscriptionRow.All(service.Tree))
+        {
+            if (subscription.ExpiresAt is { } at && (next is null || at < next))
+                next = at;
+        }
+        return next;
     }
 
     /// <summary>Deletes the given rows in one local transaction.</summary>

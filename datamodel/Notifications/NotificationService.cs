@@ -24,14 +24,15 @@ public sealed class NotificationService
     private readonly Func<string, Msg, IReadOnlyList<Record>> _wrap;
     private readonly Outbox _outbox = new();
     private readonly CommandTimers _timers = new();
-    // Completed by Wake(), replaced once the loop has woken. A wait on it that loses to the timer (every poll interval
-    // when idle) is just dropped: no cancelled wait, so no exception thrown and caught each time.
+    // Completed by Wake(), replaced once the loop has woken. A wait on it that loses to the timer is just dropped:
+    // no cancelled wait, so no exception thrown and caught each time.
     private TaskCompletionSource _wake = NewWakeSignal();
     // One pass at a time: a pass owns the outbox entries' attempt counters.
     private readonly SemaphoreSlim _pumpGate = new(1, 1);
     private readonly Random _random = new();
     private readonly Lock _afterGate = new();
     private readonly List<Func<CancellationToken, ValueTask>> _afterResponse = [];
+    private static readonly TimeSpan LongestWait = TimeSpan.FromMinutes(1);
     private readonly TimeSpan _pollInterval;
     private int _started;
 
@@ -175,19 +176,21 @@ public sealed class NotificationService
         Wake();
     }
 
-    /// <summary>The earliest time something is due (for the loop's wait).</summary>
-    internal DateTimeOffset NextDue()
+    /// <summary>The earliest time something is due (for the loop's wait); null when nothing is scheduled.</summary>
+    internal DateTimeOffset? NextDue()
     {
-        var next = Now + _pollInterval;
-        DateTimeOffset? periodic, onBoarding;
+        DateTimeOffset? periodic, onBoarding, poll, expiry;
         lock (_engineGate)
         {
             periodic = Periodic.NextDue();
             onBoarding = OnBoarding.NextDue();
+            poll = Poller.NextDue();
+            expiry = Changes.NextSubscriptionExpiry();
         }
-        foreach (var candidate in new[] { _outbox.NextDue(), _timers.NextDue(), periodic, onBoarding })
+        DateTimeOffset? next = null;
+        foreach (var candidate in new[] { _outbox.NextDue(), _timers.NextDue(), periodic, onBoarding, poll, expiry })
         {
-            if (candidate is { } c && c < next)
+            if (candidate is { } c && (next is null || c < next))
                 next = c;
         }
         return next;
@@ -280,14 +283,25 @@ public sealed class NotificationService
 
     private static TaskCompletionSource NewWakeSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>
+    /// Sleeps until the next due time or a Wake(); with nothing scheduled, only a Wake() ends it, so an idle agent
+    /// does no periodic work. Due times are wall-clock times: a wait is re-evaluated at least every
+    /// <see cref="LongestWait"/>, so a clock step (NTP at boot) delays a due time by at most that.
+    /// </summary>
     private async Task WaitForWorkAsync(CancellationToken cancellationToken)
     {
-        var wait = NextDue() - Now;
+        var woken = Volatile.Read(ref _wake).Task;
+        if (NextDue() is not { } due)
+        {
+            await woken.WaitAsync(cancellationToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref _wake, NewWakeSignal());
+            return;
+        }
+        var wait = due - Now;
         if (wait <= TimeSpan.Zero)
             return;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var woken = Volatile.Read(ref _wake).Task;
-        var timer = Task.Delay(wait, _time, cts.Token);
+        var timer = Task.Delay(wait < LongestWait ? wait : LongestWait, _time, cts.Token);
         await Task.WhenAny(woken, timer).ConfigureAwait(false);
         await cts.CancelAsync().ConfigureAwait(false);
         // Replaced before the next pass reads the state, so a Wake() from now on wakes the wait after that pass.

@@ -28,6 +28,10 @@ internal sealed class SubscriptionRow(DmObject row)
     public DateTimeOffset? CreationDate =>
         ValueValidator.TryParseDateTime(Row.GetValue("CreationDate") ?? "", out var d) && d.Year > 1 ? d : null;
 
+    /// <summary>When TimeToLive removes the row; null when it lives until deleted.</summary>
+    public DateTimeOffset? ExpiresAt =>
+        TimeToLiveSeconds > 0 && CreationDate is { } created ? created + TimeSpan.FromSeconds(TimeToLiveSeconds) : null;
+
     public bool Notifies => TriggerAction is "Notify" or "NotifyAndConfig";
     public bool Configures => TriggerAction is "Config" or "NotifyAndConfig";
 

@@ -13,6 +13,7 @@ internal sealed class ValueChangePoller(NotificationService service)
 {
     private readonly Dictionary<string, Watched> _watched = new(StringComparer.Ordinal);
     private bool _stale = true;
+    private bool _anyPolled;
     private DateTimeOffset _nextPoll = DateTimeOffset.MinValue;
 
     private sealed record Watched(DmObject Object, ParamSchema Param, bool Polled)
@@ -35,6 +36,13 @@ internal sealed class ValueChangePoller(NotificationService service)
                 continue;
             CheckOne(path, w);
         }
+    }
+
+    /// <summary>When the next poll is due; null when no watched value needs polling.</summary>
+    public DateTimeOffset? NextDue()
+    {
+        Refresh();
+        return _anyPolled ? _nextPoll : null;
     }
 
     /// <summary>A provider said the value changed.</summary>
@@ -81,5 +89,6 @@ internal sealed class ValueChangePoller(NotificationService service)
         _watched.Clear();
         foreach (var (k, v) in fresh)
             _watched[k] = v;
+        _anyPolled = _watched.Values.Any(w => w.Polled);
     }
 }

@@ -45,6 +45,67 @@ public sealed class NotificationServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task IdleAgentSchedulesNothing()
+    {
+        using var a = new NotifyingAgent();
+        a.AddSubscription("stored", "ValueChange", "Device.LocalAgent.Controller.1.ProvisioningCode");
+        await a.PumpAsync();
+
+        Assert.Null(a.Notifications.NextDue());
+    }
+
+    [Fact]
+    public async Task PolledValueAndTimeToLiveAreScheduled()
+    {
+        var sensor = new SensorArea();
+        using var a = new NotifyingAgent(areas: [sensor]);
+
+        a.AddSubscription("pushed", "ValueChange", "Device.X_TEST_Sensor.Pushed");
+        await a.PumpAsync();
+        Assert.Null(a.Notifications.NextDue());   // a value that reports its own changes is not polled
+
+        a.AddSubscription("polled", "ValueChange", "Device.X_TEST_Sensor.Reading");
+        await a.PumpAsync();
+        Assert.Equal(a.Clock.GetUtcNow() + a.Notifications.PollInterval, a.Notifications.NextDue());
+
+        a.Agent.Delete(false, "Device.LocalAgent.Subscription.[ID==\"polled\"].");
+        a.AddSubscription("ttl", "ValueChange", "Device.LocalAgent.Controller.1.ProvisioningCode", ("TimeToLive", "600"));
+        await a.PumpAsync();
+        Assert.Equal(a.Clock.GetUtcNow() + TimeSpan.FromSeconds(600), a.Notifications.NextDue());
+    }
+
+    [Fact]
+    public async Task SleepingLoopWakesForASubscriptionAddedLater()
+    {
+        // Real clock and the real loop: with nothing scheduled (no OnBoardRequest awaiting an answer) it sleeps
+        // until a change wakes it.
+        const string onboarded = """
+
+            Device.LocalAgent.Controller.1.OnBoardingComplete "true"
+            Device.LocalAgent.Controller.2.OnBoardingComplete "true"
+            """;
+        using var a = new TestAgent(NewDirectory(), defaults: TestAgent.Defaults + onboarded);
+        using var stop = new CancellationTokenSource();
+        var loop = a.Engine.Notifications.RunAsync(stop.Token);
+        await Task.Delay(200);
+        Assert.Null(a.Engine.Notifications.NextDue());
+
+        var sub = a.Add(false, ("Device.LocalAgent.Subscription.",
+            [("Enable", "true", true), ("ID", "short-lived", true), ("NotifType", "ValueChange", true),
+             ("ReferenceList", "Device.LocalAgent.Controller.1.ProvisioningCode", true), ("TimeToLive", "1", true)]))
+            .Body.Response.AddResp.CreatedObjResults[0].OperStatus.OperSuccess.InstantiatedPath;
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (a.GetInstances(true, "Device.LocalAgent.Subscription.").ReqPathResults[0].CurrInsts.Any(i => i.InstantiatedObjPath == sub))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the subscription outlived its TimeToLive by 29 s");
+            await Task.Delay(50);
+        }
+        await stop.CancelAsync();
+        await loop;
+    }
+
+    [Fact]
     public async Task ComputedParameterChangeIsFoundByThePollTick()
     {
         var sensor = new SensorArea();
