@@ -22,6 +22,7 @@ public sealed class NotificationService
     private readonly IOutboundRecordSender? _sender;
     private readonly NotifyMessages _messages;
     private readonly Func<string, Msg, IReadOnlyList<Record>> _wrap;
+    private static readonly TimeSpan LongestWait = TimeSpan.FromMinutes(1);
     private readonly Outbox _outbox = new();
     private readonly CommandTimers _timers = new();
     // Completed by Wake(), replaced once the loop has woken. A wait on it that loses to the timer is just dropped:
@@ -32,7 +33,6 @@ public sealed class NotificationService
     private readonly Random _random = new();
     private readonly Lock _afterGate = new();
     private readonly List<Func<CancellationToken, ValueTask>> _afterResponse = [];
-    private static readonly TimeSpan LongestWait = TimeSpan.FromMinutes(1);
     private readonly TimeSpan _pollInterval;
     private int _started;
 
