@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Usp.DataModel.Areas;
 
@@ -10,9 +11,10 @@ namespace Usp.DataModel.Areas;
 /// buffer and one close (the figures sit at the start of each file), parsed without building strings. The kernel
 /// formats all of /proc/meminfo and /proc/stat (every IRQ counter) for each read, which was the largest single
 /// cost of a Get: a reading of /proc/meminfo serves MemoryStatus for <see cref="MemInfoFreshMs"/>, and one of
-/// /proc/stat serves CPUUsage for one USER_HZ tick, the unit its counters move in.
+/// /proc/stat serves CPUUsage for one USER_HZ tick, the unit its counters move in. UpTime is the clock /proc/uptime
+/// shows, CLOCK_BOOTTIME, read directly (the vDSO answers it without a system call).
 /// </remarks>
-public sealed class ProcSystemStatus : ISystemStatus
+public sealed partial class ProcSystemStatus : ISystemStatus
 {
     /// <summary>Enough for /proc/uptime, the first lines of /proc/meminfo and the "cpu " line of /proc/stat.</summary>
     private const int HeadBytes = 1024;
@@ -25,10 +27,15 @@ public sealed class ProcSystemStatus : ISystemStatus
     private (long ReadAt, int Percent) _cpu = (long.MinValue, 0);
     private (long ReadAt, long? Total, long? Available, long? Free) _memInfo = (long.MinValue, null, null, null);
 
+    /// <summary>Linux's CLOCK_BOOTTIME: monotonic, counting time suspended; the first figure of /proc/uptime.</summary>
+    private const int ClockBootTime = 7;
+
     public long UpTimeSeconds
     {
         get
         {
+            if (OperatingSystem.IsLinux() && ClockGetTime(ClockBootTime, out Timespec now) == 0)
+                return (long)now.Seconds;
             Span<byte> buffer = stackalloc byte[HeadBytes];
             ReadOnlySpan<byte> text = ReadHead("/proc/uptime", buffer);
             int space = text.IndexOf((byte)' ');
@@ -156,5 +163,16 @@ public sealed class ProcSystemStatus : ISystemStatus
         {
             return default;
         }
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, out Timespec time);
+
+    /// <summary>struct timespec as the C library's clock_gettime fills it: two C longs (time_t and long).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public nint Seconds;
+        public nint Nanoseconds;
     }
 }
