@@ -62,13 +62,12 @@ public sealed class CoapServer
         var method = (CoapMethod)request.Code.Value;
         string path = request.UriPath;
         var query = request.GetStrings(CoapOptionNumber.UriQuery);
-        string transferKey = $"{(int)method} {path}?{string.Join('&', query)}";
 
         if (!TryReadBlock(request, CoapOptionNumber.Block2, out var block2) || !TryReadBlock(request, CoapOptionNumber.Block1, out var block1))
         {
             return CoapResponses.Error(CoapCode.BadRequest, "Invalid block option");
         }
-        if (block2 is { Number: > 0 } follow && block1 is null && _block2.TryGet(peer, transferKey, now, out var cached))
+        if (block2 is { Number: > 0 } follow && block1 is null && _block2.TryGet(peer, TransferKey(method, path, query), now, out var cached))
         {
             return SliceBlock(cached, follow.Number, Math.Min(follow.SizeExponent, _endpoint.Options.PreferredSizeExponent));
         }
@@ -89,7 +88,7 @@ public sealed class CoapServer
                 Payload = Encoding.UTF8.GetBytes(CoapLinkFormat.Render(_resources.Values, query)),
                 ContentFormat = CoapContentFormat.LinkFormat,
             };
-            return ShapeBlock2(links, block2, peer, transferKey, now);
+            return ShapeBlock2(links, block2, peer, method, path, query, now);
         }
 
         if (!_resources.TryGetValue(path, out var resource))
@@ -111,7 +110,7 @@ public sealed class CoapServer
         uint? size1 = request.TryGetUInt(CoapOptionNumber.Size1, out uint s1) ? s1 : null;
         if (block1 is { } b1)
         {
-            var outcome = _block1.Accept(peer, transferKey, b1, request.Payload.Span, size1, now, out body);
+            var outcome = _block1.Accept(peer, TransferKey(method, path, query), b1, request.Payload.Span, size1, now, out body);
             int szx = Math.Min(b1.SizeExponent, _endpoint.Options.PreferredSizeExponent);
             switch (outcome)
             {
@@ -157,7 +156,7 @@ public sealed class CoapServer
         {
             response.Block1 = new CoapBlockOption(last.Number, false, Math.Min(last.SizeExponent, _endpoint.Options.PreferredSizeExponent));
         }
-        return ShapeBlock2(response, block2, peer, transferKey, now);
+        return ShapeBlock2(response, block2, peer, method, path, query, now);
     }
 
     private CoapMessage TooLarge()
@@ -182,7 +181,10 @@ public sealed class CoapServer
         return true;
     }
 
-    private CoapMessage ShapeBlock2(CoapMessage response, CoapBlockOption? requested, IPEndPoint peer, string transferKey, DateTimeOffset now)
+    /// <summary>What tells one block-wise transfer of a peer from another; built only for a request that has a block to match.</summary>
+    private static string TransferKey(CoapMethod method, string path, List<string> query) => $"{(int)method} {path}?{string.Join('&', query)}";
+
+    private CoapMessage ShapeBlock2(CoapMessage response, CoapBlockOption? requested, IPEndPoint peer, CoapMethod method, string path, List<string> query, DateTimeOffset now)
     {
         int szx = Math.Min(requested?.SizeExponent ?? 6, _endpoint.Options.PreferredSizeExponent);
         uint number = requested?.Number ?? 0;
@@ -192,7 +194,7 @@ public sealed class CoapServer
         }
         if (response.Payload.Length > 1 << (szx + 4))
         {
-            _block2.Store(peer, transferKey, response, now);
+            _block2.Store(peer, TransferKey(method, path, query), response, now);
         }
         return SliceBlock(response, number, szx);
     }
