@@ -39,6 +39,59 @@ internal static class PathSegments
         return [.. parts];
     }
 
-    public static bool IsInstance(string segment) =>
-        segment is "{i}" or "*" || (segment.Length > 0 && segment.All(char.IsAsciiDigit));
+    public static bool IsInstance(string segment) => IsInstance(segment.AsSpan());
+
+    public static bool IsInstance(ReadOnlySpan<char> segment) =>
+        segment is "{i}" or "*" || (segment.Length > 0 && !segment.ContainsAnyExceptInRange('0', '9'));
+}
+
+/// <summary>
+/// The segments of a path one at a time, without allocating: the same segments as
+/// <see cref="PathSegments.Split"/> (search expressions and their quoted strings whole, no trailing empty one).
+/// </summary>
+internal ref struct PathSegmentReader(ReadOnlySpan<char> path)
+{
+    private ReadOnlySpan<char> _rest = path;
+    private bool _done = path.IsEmpty;
+
+    public bool TryRead(out ReadOnlySpan<char> segment)
+    {
+        if (_done)
+        {
+            segment = default;
+            return false;
+        }
+
+        int depth = 0;
+        bool quoted = false;
+        for (int i = 0; i < _rest.Length; i++)
+        {
+            char c = _rest[i];
+            if (quoted) { quoted = c != '"'; continue; }
+            if (c == '"' && depth > 0) quoted = true;
+            else if (c == '[') depth++;
+            else if (c == ']') depth--;
+            else if (c == '.' && depth == 0)
+            {
+                segment = _rest[..i];
+                _rest = _rest[(i + 1)..];
+                return true;
+            }
+        }
+
+        segment = _rest;
+        _done = true;
+        // Split drops only a trailing empty segment: "a." is ["a"].
+        return !segment.IsEmpty;
+    }
+
+    /// <summary>The last segment; empty when there is none.</summary>
+    public static ReadOnlySpan<char> Last(ReadOnlySpan<char> path)
+    {
+        var reader = new PathSegmentReader(path);
+        ReadOnlySpan<char> last = default;
+        while (reader.TryRead(out var segment))
+            last = segment;
+        return last;
+    }
 }

@@ -44,18 +44,18 @@ internal sealed class PermissionTarget
         return new PermissionTarget(segments, matches);
     }
 
-    /// <summary>True when <paramref name="path"/> is this target or lies below it.</summary>
-    public bool Covers(IReadOnlyList<string> path)
+    /// <summary>True when <paramref name="path"/> (without its trailing '.') is this target or lies below it.</summary>
+    public bool Covers(ReadOnlySpan<char> path)
     {
-        if (path.Count < _segments.Length)
-            return false;
+        var reader = new PathSegmentReader(path);
         for (int i = 0; i < _segments.Length; i++)
         {
+            if (!reader.TryRead(out var theirs))
+                return false;
             var mine = _segments[i];
-            var theirs = path[i];
             if (_expressionMatches[i] is { } numbers)
             {
-                if (!numbers.Contains(theirs))
+                if (!numbers.GetAlternateLookup<ReadOnlySpan<char>>().Contains(theirs))
                     return false;
             }
             else if (mine is "*" or "{i}")
@@ -63,7 +63,7 @@ internal sealed class PermissionTarget
                 if (!PathSegments.IsInstance(theirs))
                     return false;
             }
-            else if (!string.Equals(mine, theirs, StringComparison.Ordinal))
+            else if (!theirs.SequenceEqual(mine))
             {
                 return false;
             }

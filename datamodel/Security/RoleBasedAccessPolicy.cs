@@ -33,26 +33,42 @@ public sealed class RoleBasedAccessPolicy : IAccessPolicy
             return controller.ControllerRow is not null && (permission != Permission.ReadSecured || controller.OverEncryptedMtp);
         if (permission == Permission.None)
             return true;
-        var segments = PathSegments.Split(path.TrimEnd('.'));
+        // Called once per parameter of a Get: the path is read in place, not split into strings.
+        var trimmed = path.AsSpan().TrimEnd('.');
         var roles = RolesOf(controller, model);
         if (permission == Permission.ReadSecured)
         {
             if (!controller.OverEncryptedMtp)
                 return false;
             var secured = model.SecuredRoles.Select(r => r.TrimEnd('.')).ToHashSet(StringComparer.Ordinal);
-            return roles.Where(r => secured.Contains(r.Path)).Any(r => r.Grants(segments, TargetKind.Parameter).HasFlag(AccessBits.Read));
+            foreach (var role in roles)
+            {
+                if (secured.Contains(role.Path) && role.Grants(trimmed, TargetKind.Parameter).HasFlag(AccessBits.Read))
+                    return true;
+            }
+            return false;
         }
         for (int bit = 1; bit <= (int)permission; bit <<= 1)
         {
             var single = (Permission)bit;
             if (!permission.HasFlag(single))
                 continue;
-            if (PermissionMapping.For(path, segments, single) is not { } need)
+            if (PermissionMapping.For(path, trimmed, single) is not { } need)
                 return false;
-            if (!roles.Any(r => r.Grants(segments, need.Kind).HasFlag(need.Bit)))
+            if (!AnyGrants(roles, trimmed, need.Kind, need.Bit))
                 return false;
         }
         return true;
+    }
+
+    private static bool AnyGrants(IReadOnlyList<Role> roles, ReadOnlySpan<char> path, TargetKind kind, AccessBits bit)
+    {
+        for (int i = 0; i < roles.Count; i++)
+        {
+            if (roles[i].Grants(path, kind).HasFlag(bit))
+                return true;
+        }
+        return false;
     }
 
     /// <summary>
@@ -112,7 +128,8 @@ public sealed class RoleBasedAccessPolicy : IAccessPolicy
 /// <summary>Which permission string and letter a request needs on a path (TR-181 Permission.{i}).</summary>
 internal static class PermissionMapping
 {
-    public static (TargetKind Kind, AccessBits Bit)? For(string path, IReadOnlyList<string> segments, Permission permission)
+    /// <param name="trimmed"><paramref name="path"/> without its trailing '.'.</param>
+    public static (TargetKind Kind, AccessBits Bit)? For(string path, ReadOnlySpan<char> trimmed, Permission permission)
     {
         if (permission == Permission.Execute)
             return (TargetKind.CommandEvent, AccessBits.Execute);
@@ -127,14 +144,13 @@ internal static class PermissionMapping
         }
         if (path.EndsWith('.'))
         {
-            bool isInstance = segments.Count > 0 && PathSegments.IsInstance(segments[^1]);
             return permission switch
             {
                 Permission.Read => (TargetKind.Object, AccessBits.Read),
                 Permission.Add or Permission.Write => (TargetKind.Object, AccessBits.Write),
                 Permission.Delete => (TargetKind.InstantiatedObject, AccessBits.Write),
                 Permission.ReadInstances => (TargetKind.InstantiatedObject, AccessBits.Read),
-                Permission.Subscribe => isInstance ? (TargetKind.InstantiatedObject, AccessBits.Notify) : (TargetKind.Object, AccessBits.Notify),
+                Permission.Subscribe => PathSegments.IsInstance(PathSegmentReader.Last(trimmed)) ? (TargetKind.InstantiatedObject, AccessBits.Notify) : (TargetKind.Object, AccessBits.Notify),
                 _ => null,
             };
         }

@@ -5,7 +5,16 @@ internal sealed record RolePermission(
     uint Order, IReadOnlyList<PermissionTarget> Targets,
     AccessBits Param, AccessBits Obj, AccessBits InstantiatedObj, AccessBits CommandEvent)
 {
-    public bool Covers(IReadOnlyList<string> path) => Targets.Any(t => t.Covers(path));
+    public bool Covers(ReadOnlySpan<char> path)
+    {
+        // Indexed: foreach over an IReadOnlyList boxes its enumerator, once per parameter of a Get.
+        for (int i = 0; i < Targets.Count; i++)
+        {
+            if (Targets[i].Covers(path))
+                return true;
+        }
+        return false;
+    }
 
     public AccessBits For(TargetKind kind) => kind switch
     {
@@ -28,12 +37,12 @@ internal sealed class Role(string path, string name, IReadOnlyList<RolePermissio
     /// What this Role grants on <paramref name="path"/>: the Permission with the highest Order whose
     /// Targets cover it decides alone (TR-181 Permission.{i}.Order); none covering it grants nothing.
     /// </summary>
-    public AccessBits Grants(IReadOnlyList<string> path, TargetKind kind)
+    public AccessBits Grants(ReadOnlySpan<char> path, TargetKind kind)
     {
-        foreach (var p in Permissions)
+        for (int i = 0; i < Permissions.Count; i++)
         {
-            if (p.Covers(path))
-                return p.For(kind);
+            if (Permissions[i].Covers(path))
+                return Permissions[i].For(kind);
         }
         return AccessBits.None;
     }
