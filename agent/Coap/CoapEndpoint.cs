@@ -13,6 +13,8 @@ public delegate ValueTask<CoapMessage> CoapRequestHandler(CoapMessage request, I
 /// </summary>
 public sealed class CoapEndpoint : IAsyncDisposable
 {
+    private const int IdleNStartSlotsKept = 64;
+
     private readonly ICoapTransport _transport;
     private readonly CoapEndpointOptions _options;
     private readonly TimeProvider _time;
@@ -22,6 +24,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
     private readonly Dictionary<(IPEndPoint Peer, ushort MessageId), OutgoingConfirmable> _awaitingAck = [];
     private readonly Dictionary<(IPEndPoint Peer, TokenKey Token), ClientExchange> _awaitingResponse = [];
     private readonly Dictionary<IPEndPoint, NStartSlot> _nstartSlots = [];
+    private readonly Stack<NStartSlot> _idleNStartSlots = new();
     private readonly CancellationTokenSource _shutdown = new();
     private int _messageId = Random.Shared.Next(ushort.MaxValue + 1);
     private CoapRequestHandler? _requestHandler;
@@ -127,7 +130,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
             ReleaseNStartSlot(peer);
             throw;
         }
-        var exchange = new ClientExchange(peer, slot, continueOnReceiveThread);
+        var exchange = new ClientExchange(this, peer, slot, continueOnReceiveThread);
         try
         {
             lock (_gate)
@@ -156,8 +159,11 @@ public sealed class CoapEndpoint : IAsyncDisposable
         }
         if (cancellationToken.CanBeCanceled)
         {
-            exchange.Cancellation = cancellationToken.Register(
-                () => Finish(exchange, null, new OperationCanceledException(cancellationToken)));
+            exchange.Cancellation = cancellationToken.UnsafeRegister(static (state, token) =>
+            {
+                var cancelled = (ClientExchange)state!;
+                cancelled.Owner.Finish(cancelled, null, new OperationCanceledException(token));
+            }, exchange);
         }
 
         try
@@ -571,7 +577,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
 
     private void SendConfirmable(CoapMessage message, IPEndPoint peer, ClientExchange? exchange)
     {
-        var pending = new OutgoingConfirmable(peer, message.MessageId, message.ToArray(), exchange);
+        var pending = new OutgoingConfirmable(this, peer, message.MessageId, message.ToArray(), exchange);
         double factor = 1.0 + (Random.Shared.NextDouble() * (_options.AckRandomFactor - 1.0));
         lock (_gate)
         {
@@ -587,9 +593,9 @@ public sealed class CoapEndpoint : IAsyncDisposable
             }
             pending.Timer = _time.CreateTimer(static state =>
             {
-                var (endpoint, confirmable) = ((CoapEndpoint, OutgoingConfirmable))state!;
-                endpoint.OnRetransmitTimer(confirmable);
-            }, (this, pending), pending.Timeout, Timeout.InfiniteTimeSpan);
+                var confirmable = (OutgoingConfirmable)state!;
+                confirmable.Owner.OnRetransmitTimer(confirmable);
+            }, pending, pending.Timeout, Timeout.InfiniteTimeSpan);
         }
         Send(pending.Datagram, peer);
     }
@@ -637,9 +643,9 @@ public sealed class CoapEndpoint : IAsyncDisposable
             }
             exchange.ResponseTimer = _time.CreateTimer(static state =>
             {
-                var (endpoint, ex) = ((CoapEndpoint, ClientExchange))state!;
-                endpoint.Finish(ex, null, new CoapTimeoutException($"No response from {ex.Peer} in time"));
-            }, (this, exchange), timeout, Timeout.InfiniteTimeSpan);
+                var ex = (ClientExchange)state!;
+                ex.Owner.Finish(ex, null, new CoapTimeoutException($"No response from {ex.Peer} in time"));
+            }, exchange, timeout, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -678,14 +684,18 @@ public sealed class CoapEndpoint : IAsyncDisposable
         }
     }
 
-    /// <summary>The per-peer NSTART semaphore, reference-counted so that peers we no longer talk to are forgotten.</summary>
+    /// <summary>
+    /// The per-peer NSTART semaphore, reference-counted so that peers we no longer talk to are forgotten. A slot no
+    /// peer uses is kept for the next one (up to <see cref="IdleNStartSlotsKept"/>): with one request in flight per
+    /// peer, every request would otherwise make a new semaphore.
+    /// </summary>
     private SemaphoreSlim AcquireNStartSlot(IPEndPoint peer)
     {
         lock (_gate)
         {
             if (!_nstartSlots.TryGetValue(peer, out var slot))
             {
-                slot = new NStartSlot(new SemaphoreSlim(_options.NStart, _options.NStart));
+                slot = _idleNStartSlots.TryPop(out var idle) ? idle : new NStartSlot(new SemaphoreSlim(_options.NStart, _options.NStart));
                 _nstartSlots[peer] = slot;
             }
             slot.Users++;
@@ -700,6 +710,11 @@ public sealed class CoapEndpoint : IAsyncDisposable
             if (_nstartSlots.TryGetValue(peer, out var slot) && --slot.Users == 0)
             {
                 _nstartSlots.Remove(peer);
+                // No user left, so every holder has released it: the semaphore is back at NSTART.
+                if (_idleNStartSlots.Count < IdleNStartSlotsKept && slot.Semaphore.CurrentCount == _options.NStart)
+                {
+                    _idleNStartSlots.Push(slot);
+                }
             }
         }
     }
@@ -786,8 +801,10 @@ public sealed class CoapEndpoint : IAsyncDisposable
         public int Users { get; set; }
     }
 
-    private sealed class OutgoingConfirmable(IPEndPoint peer, ushort messageId, byte[] datagram, ClientExchange? exchange)
+    private sealed class OutgoingConfirmable(CoapEndpoint owner, IPEndPoint peer, ushort messageId, byte[] datagram, ClientExchange? exchange)
     {
+        /// <summary>The endpoint, for the static retransmission timer callback (no boxed state per message).</summary>
+        public CoapEndpoint Owner { get; } = owner;
         public IPEndPoint Peer { get; } = peer;
         public ushort MessageId { get; } = messageId;
         public byte[] Datagram { get; } = datagram;
@@ -797,9 +814,12 @@ public sealed class CoapEndpoint : IAsyncDisposable
         public ITimer? Timer { get; set; }
     }
 
-    private sealed class ClientExchange(IPEndPoint peer, SemaphoreSlim nstartSlot, bool continueInline)
+    private sealed class ClientExchange(CoapEndpoint owner, IPEndPoint peer, SemaphoreSlim nstartSlot, bool continueInline)
     {
         private int _nstartReleased;
+
+        /// <summary>The endpoint, for the static cancellation and timer callbacks (no closure or boxed state per request).</summary>
+        public CoapEndpoint Owner { get; } = owner;
 
         public IPEndPoint Peer { get; } = peer;
         public TokenKey Token { get; set; }
