@@ -368,6 +368,9 @@ internal sealed class FullAccessFor(string endpointId, IAccessPolicy inner) : IA
 {
     public bool IsAllowed(RequestingController controller, string path, Permission permission) =>
         controller.EndpointId == endpointId || inner.IsAllowed(controller, path, permission);
+
+    public bool IsAllowed(RequestingController controller, string objectPath, string name, Permission permission) =>
+        controller.EndpointId == endpointId || inner.IsAllowed(controller, objectPath, name, permission);
 }
 
 /// <summary>Where to reach a Controller over one of its MTPs.</summary>

@@ -34,7 +34,7 @@ internal sealed class GetHandler
                 var param = r.Schema.FindParam(r.LeafName!)!;
                 foreach (var obj in r.Objects)
                 {
-                    if (!ctx.Can(obj.Path + param.Name, Permission.Read))
+                    if (!ctx.Can(obj.Path, param.Name, Permission.Read))
                         continue;
                     var resolved = new GetResp.Types.ResolvedPathResult { ResolvedPath = obj.Path };
                     resolved.ResultParams[param.Name] = ReadValue(obj, param, ctx);
@@ -70,7 +70,7 @@ internal sealed class GetHandler
             var resolved = new GetResp.Types.ResolvedPathResult { ResolvedPath = obj.Path };
             foreach (var p in obj.Schema.Params)
             {
-                if (ctx.Can(obj.Path + p.Name, Permission.Read))
+                if (ctx.Can(obj.Path, p.Name, Permission.Read))
                     resolved.ResultParams[p.Name] = ReadValue(obj, p, ctx);
             }
             // TP-469 2.21: an instance whose parameters are all unreadable is not reported at all.
@@ -85,7 +85,7 @@ internal sealed class GetHandler
 
     /// <summary>A secured parameter reads as "" unless the Controller holds a SecuredRole (TR-369 "SecuredRoles").</summary>
     private static string ReadValue(DmObject obj, Schema.ParamSchema param, RequestContext ctx) =>
-        param.IsSecured && !ctx.Can(obj.Path + param.Name, Permission.ReadSecured) ? "" : obj.GetValue(param);
+        param.IsSecured && !ctx.Can(obj.Path, param.Name, Permission.ReadSecured) ? "" : obj.GetValue(param);
 
     private static GetResp.Types.RequestedPathResult Fail(GetResp.Types.RequestedPathResult r, uint code, string message)
     {

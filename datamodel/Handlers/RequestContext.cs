@@ -20,4 +20,7 @@ internal sealed class RequestContext(
     public DmTransaction Tx => transaction ?? throw new InvalidOperationException("This message has no transaction.");
 
     public bool Can(string path, Permission permission) => Access.IsAllowed(Controller, path, permission);
+
+    /// <summary>Whether the Controller may do this to the parameter <paramref name="name"/> of the object at <paramref name="objectPath"/>.</summary>
+    public bool Can(string objectPath, string name, Permission permission) => Access.IsAllowed(Controller, objectPath, name, permission);
 }

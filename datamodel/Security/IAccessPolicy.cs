@@ -42,10 +42,17 @@ public sealed record RequestingController(string EndpointId, DmObject? Controlle
 public interface IAccessPolicy
 {
     bool IsAllowed(RequestingController controller, string path, Permission permission);
+
+    /// <summary>The same question for the parameter <paramref name="name"/> of the object at <paramref name="objectPath"/>
+    /// (ending in '.'): a policy may answer it without building the parameter's path.</summary>
+    bool IsAllowed(RequestingController controller, string objectPath, string name, Permission permission) =>
+        IsAllowed(controller, objectPath + name, permission);
 }
 
 /// <summary>Everything is allowed (the default until ControllerTrust roles are enforced).</summary>
 public sealed class FullAccessPolicy : IAccessPolicy
 {
     public bool IsAllowed(RequestingController controller, string path, Permission permission) => true;
+
+    public bool IsAllowed(RequestingController controller, string objectPath, string name, Permission permission) => true;
 }

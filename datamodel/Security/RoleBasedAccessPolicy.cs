@@ -26,7 +26,24 @@ public sealed class RoleBasedAccessPolicy : IAccessPolicy
         store.ChangesCommitted += OnChangesCommitted;
     }
 
-    public bool IsAllowed(RequestingController controller, string path, Permission permission)
+    private const int MaxPathOnStack = 256;
+
+    public bool IsAllowed(RequestingController controller, string path, Permission permission) =>
+        IsAllowed(controller, path.AsSpan(), permission);
+
+    /// <remarks>Asked once per parameter of a Get: the parameter's path is put together on the stack.</remarks>
+    public bool IsAllowed(RequestingController controller, string objectPath, string name, Permission permission)
+    {
+        int length = objectPath.Length + name.Length;
+        if (length > MaxPathOnStack)
+            return IsAllowed(controller, objectPath + name, permission);
+        Span<char> path = stackalloc char[MaxPathOnStack];
+        objectPath.CopyTo(path);
+        name.CopyTo(path[objectPath.Length..]);
+        return IsAllowed(controller, path[..length], permission);
+    }
+
+    private bool IsAllowed(RequestingController controller, ReadOnlySpan<char> path, Permission permission)
     {
         var model = Model();
         if (!model.HasRoleRows)
@@ -34,7 +51,7 @@ public sealed class RoleBasedAccessPolicy : IAccessPolicy
         if (permission == Permission.None)
             return true;
         // Called once per parameter of a Get: the path is read in place, not split into strings.
-        var trimmed = path.AsSpan().TrimEnd('.');
+        var trimmed = path.TrimEnd('.');
         var roles = RolesOf(controller, model);
         if (permission == Permission.ReadSecured)
         {
@@ -129,11 +146,11 @@ public sealed class RoleBasedAccessPolicy : IAccessPolicy
 internal static class PermissionMapping
 {
     /// <param name="trimmed"><paramref name="path"/> without its trailing '.'.</param>
-    public static (TargetKind Kind, AccessBits Bit)? For(string path, ReadOnlySpan<char> trimmed, Permission permission)
+    public static (TargetKind Kind, AccessBits Bit)? For(ReadOnlySpan<char> path, ReadOnlySpan<char> trimmed, Permission permission)
     {
         if (permission == Permission.Execute)
             return (TargetKind.CommandEvent, AccessBits.Execute);
-        if (path.EndsWith("()", StringComparison.Ordinal) || path.EndsWith('!'))
+        if (path is [.., '(', ')'] or [.., '!'])
         {
             return permission switch
             {
@@ -142,7 +159,7 @@ internal static class PermissionMapping
                 _ => null,
             };
         }
-        if (path.EndsWith('.'))
+        if (path is [.., '.'])
         {
             return permission switch
             {
