@@ -310,19 +310,23 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
         return served;
     }
 
-    private CoapResource Resource(ServedPort port, string path) => new(path, (request, _) => ValueTask.FromResult(Accept(port, path, request)))
+    private CoapResource Resource(ServedPort port, string path)
     {
-        AllowedMethods = UspCoapRequest.Methods,
-        AcceptedContentFormats = UspCoapRequest.ContentFormats,
-        Attributes =
-        [
-            new CoapLinkAttribute("rt", LinkResourceType),
-            new CoapLinkAttribute("if", LinkInterfaceAgent),
-            new CoapLinkAttribute("ct", "42"),
-        ],
-    };
+        var ours = new OwnReplyTo(_localAddress, port.Port, path);
+        return new(path, (request, _) => ValueTask.FromResult(Accept(port, ours, request)))
+        {
+            AllowedMethods = UspCoapRequest.Methods,
+            AcceptedContentFormats = UspCoapRequest.ContentFormats,
+            Attributes =
+            [
+                new CoapLinkAttribute("rt", LinkResourceType),
+                new CoapLinkAttribute("if", LinkInterfaceAgent),
+                new CoapLinkAttribute("ct", "42"),
+            ],
+        };
+    }
 
-    private CoapResponse Accept(ServedPort port, string path, CoapRequestContext request)
+    private CoapResponse Accept(ServedPort port, OwnReplyTo ours, CoapRequestContext request)
     {
         if (!UspCoapRequest.TryAccept(request, out Record? record, out ReplyTo? replyTo, out CoapResponse? refusal))
         {
@@ -333,7 +337,7 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
         // A read-only request that opens its Controller's lane is handled on this (the receive) thread once the 2.04
         // is out: no thread-pool wake-up. Anything else (a Set commits to SQLite, an Operate) goes to the pool.
         Action<Action>? startHere = QuickRecord.IsReadOnlyRequest(record!) ? request.RunAfterResponse : null;
-        if (!_lanes.TryEnqueue(record!.FromId, new InboundRecord(record, replyTo!, port, path), startHere))
+        if (!_lanes.TryEnqueue(record!.FromId, new InboundRecord(record, replyTo!, port, ours), startHere))
         {
             return new CoapResponse(CoapCode.ServiceUnavailable, "the agent is busy or stopping; send the Record again later"u8.ToArray(), CoapContentFormat.TextPlain);
         }
@@ -366,9 +370,7 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
         {
             ReplyTo to = inbound.ReplyTo;
             DeliveryResult delivery = await inbound.Port.Poster.PostAsync(
-                to.Host, to.Port, to.Path,
-                address => ReplyTo.Format(_localAddress.Towards(address).ToString(), inbound.Port.Port, inbound.ResourcePath, secure: false, to.Form),
-                response, cancellationToken, continueOnReceiveThread: true).ConfigureAwait(false);
+                to.Host, to.Port, to.Path, inbound.Ours.In(to.Form), response, cancellationToken, continueOnReceiveThread: true).ConfigureAwait(false);
             if (!delivery.Succeeded)
             {
                 LogAnswerFailed(fromId, to.ToString(), delivery.Outcome, delivery.Detail ?? "");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Usp.Agent.Coap;
@@ -11,7 +12,9 @@ namespace Usp.Agent.Mtp;
 /// </summary>
 internal sealed class CoapRecordPoster(CoapEndpoint endpoint)
 {
+    private const int MaxLiteralsKept = 256;
     private readonly CoapClient _client = new(endpoint);
+    private readonly ConcurrentDictionary<(string Host, int Port), IPEndPoint> _literals = new();
 
     public CoapEndpoint Endpoint => endpoint;
 
@@ -20,14 +23,17 @@ internal sealed class CoapRecordPoster(CoapEndpoint endpoint)
     public async Task<DeliveryResult> PostAsync(string host, int port, string path, Func<IPAddress, string> replyTo, ReadOnlyMemory<byte> record,
         CancellationToken cancellationToken, bool continueOnReceiveThread = false)
     {
-        IPEndPoint destination;
-        try
+        IPEndPoint? destination = LiteralDestination(host, port);
+        if (destination is null)
         {
-            destination = new IPEndPoint(await ResolveAsync(host, cancellationToken).ConfigureAwait(false), port);
-        }
-        catch (Exception e) when (e is SocketException or ArgumentException)
-        {
-            return new DeliveryResult(DeliveryOutcome.TimedOut, 0, $"cannot resolve {host}: {e.Message}");
+            try
+            {
+                destination = new IPEndPoint(await ResolveNameAsync(host, cancellationToken).ConfigureAwait(false), port);
+            }
+            catch (Exception e) when (e is SocketException or ArgumentException)
+            {
+                return new DeliveryResult(DeliveryOutcome.TimedOut, 0, $"cannot resolve {host}: {e.Message}");
+            }
         }
 
         var request = new CoapRequest(CoapMethod.Post, destination)
@@ -60,15 +66,39 @@ internal sealed class CoapRecordPoster(CoapEndpoint endpoint)
         }
     }
 
-    /// <summary>An address of the endpoint's family (an IPv4 socket cannot send to IPv6, and the reverse only when dual-mode).</summary>
-    private async Task<IPAddress> ResolveAsync(string host, CancellationToken cancellationToken)
+    /// <summary>
+    /// The destination of an IP literal host (a reply-to usually is one), parsed once per (host, port) rather than
+    /// once per Record; null for a name.
+    /// </summary>
+    private IPEndPoint? LiteralDestination(string host, int port)
     {
-        AddressFamily family = endpoint.LocalEndPoint.AddressFamily;
-        if (IPAddress.TryParse(host, out IPAddress? literal))
+        if (_literals.TryGetValue((host, port), out IPEndPoint? known))
         {
-            return family == AddressFamily.InterNetworkV6 && literal.AddressFamily == AddressFamily.InterNetwork ? literal.MapToIPv6() : literal;
+            return known;
         }
 
+        if (!IPAddress.TryParse(host, out IPAddress? literal))
+        {
+            return null;
+        }
+
+        if (endpoint.LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6 && literal.AddressFamily == AddressFamily.InterNetwork)
+        {
+            literal = literal.MapToIPv6();
+        }
+
+        if (_literals.Count >= MaxLiteralsKept)
+        {
+            _literals.Clear();
+        }
+
+        return _literals[(host, port)] = new IPEndPoint(literal, port);
+    }
+
+    /// <summary>An address of the endpoint's family (an IPv4 socket cannot send to IPv6, and the reverse only when dual-mode).</summary>
+    private async Task<IPAddress> ResolveNameAsync(string host, CancellationToken cancellationToken)
+    {
+        AddressFamily family = endpoint.LocalEndPoint.AddressFamily;
         IPAddress[] addresses = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
         IPAddress? match = addresses.FirstOrDefault(a => a.AddressFamily == family)
             ?? (family == AddressFamily.InterNetworkV6 ? addresses.FirstOrDefault()?.MapToIPv6() : null);

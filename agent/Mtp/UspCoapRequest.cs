@@ -8,7 +8,7 @@ namespace Usp.Agent.Mtp;
 /// <summary>A USP Record that arrived on one of our resources, with where its answers go.</summary>
 /// <remarks>A class, not a record: a record's generated ToString would print the protobuf message through
 /// Google.Protobuf's reflection-based JsonFormatter, which the trimmed binary cannot keep safely.</remarks>
-internal sealed class InboundRecord(Record record, ReplyTo replyTo, ServedPort port, string resourcePath)
+internal sealed class InboundRecord(Record record, ReplyTo replyTo, ServedPort port, OwnReplyTo ours)
 {
     public Record Record { get; } = record;
 
@@ -16,7 +16,8 @@ internal sealed class InboundRecord(Record record, ReplyTo replyTo, ServedPort p
 
     public ServedPort Port { get; } = port;
 
-    public string ResourcePath { get; } = resourcePath;
+    /// <summary>Our reply-to in the answers: the resource the Record came to.</summary>
+    public OwnReplyTo Ours { get; } = ours;
 }
 
 /// <summary>
