@@ -12,22 +12,33 @@ internal static class PathSegments
         var parts = new List<string>();
         int depth = 0, start = 0;
         bool quoted = false;
-        for (int i = 0; i < path.Length; i++)
+        int dot;
+        while ((dot = NextSeparator(path.AsSpan(start), ref depth, ref quoted)) >= 0)
         {
-            char c = path[i];
-            if (quoted) { quoted = c != '"'; continue; }
-            if (c == '"' && depth > 0) quoted = true;
-            else if (c == '[') depth++;
-            else if (c == ']') depth--;
-            else if (c == '.' && depth == 0)
-            {
-                parts.Add(path[start..i]);
-                start = i + 1;
-            }
+            parts.Add(path.Substring(start, dot));
+            start += dot + 1;
         }
         parts.Add(path[start..]);
         balanced = depth == 0 && !quoted;
         return parts;
+    }
+
+    /// <summary>
+    /// Where the next segment ends in <paramref name="text"/>: the index of the first '.' outside a search expression
+    /// and its quoted strings, or -1. The bracket depth and quote state carry over from one call to the next.
+    /// </summary>
+    public static int NextSeparator(ReadOnlySpan<char> text, ref int depth, ref bool quoted)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (quoted) { quoted = c != '"'; continue; }
+            if (c == '"' && depth > 0) quoted = true;
+            else if (c == '[') depth++;
+            else if (c == ']') depth--;
+            else if (c == '.' && depth == 0) return i;
+        }
+        return -1;
     }
 
     /// <summary>The non-empty trailing form: "Device.X." gives ["Device", "X"].</summary>
@@ -64,19 +75,12 @@ internal ref struct PathSegmentReader(ReadOnlySpan<char> path)
 
         int depth = 0;
         bool quoted = false;
-        for (int i = 0; i < _rest.Length; i++)
+        int dot = PathSegments.NextSeparator(_rest, ref depth, ref quoted);
+        if (dot >= 0)
         {
-            char c = _rest[i];
-            if (quoted) { quoted = c != '"'; continue; }
-            if (c == '"' && depth > 0) quoted = true;
-            else if (c == '[') depth++;
-            else if (c == ']') depth--;
-            else if (c == '.' && depth == 0)
-            {
-                segment = _rest[..i];
-                _rest = _rest[(i + 1)..];
-                return true;
-            }
+            segment = _rest[..dot];
+            _rest = _rest[(dot + 1)..];
+            return true;
         }
 
         segment = _rest;
