@@ -79,32 +79,17 @@ internal static class UspResponseFormatter
         text.Append("error ").Append(error.ErrCode).Append(": ").Append(error.ErrMsg).Append('\n');
         foreach (var param in error.ParamErrs)
         {
-            json.WriteStartObject();
-            json.WriteString("paramPath", param.ParamPath);
-            json.WriteNumber("errCode", param.ErrCode);
-            json.WriteString("errMsg", param.ErrMsg);
-            json.WriteEndObject();
-            text.Append("  ").Append(param.ParamPath).Append(": error ").Append(param.ErrCode).Append(": ").Append(param.ErrMsg).Append('\n');
+            WriteErrorEntry("paramPath", param.ParamPath, param.ErrCode, param.ErrMsg, "  ", text, json);
         }
 
         json.WriteEndArray();
         json.WriteEndObject();
     }
 
-    private static bool WriteGet(GetResp get, StringBuilder text, Utf8JsonWriter json)
-    {
-        bool ok = true;
-        json.WriteStartArray("get");
-        foreach (var requested in get.ReqPathResults)
+    private static bool WriteGet(GetResp get, StringBuilder text, Utf8JsonWriter json) =>
+        WriteResults("get", get.ReqPathResults, "requestedPath", r => r.RequestedPath, requested =>
         {
-            json.WriteStartObject();
-            json.WriteString("requestedPath", requested.RequestedPath);
-            if (requested.ErrCode != 0)
-            {
-                ok = false;
-                WriteFailure(requested.RequestedPath, requested.ErrCode, requested.ErrMsg, text, json);
-            }
-
+            bool ok = WritePathError(requested.RequestedPath, requested.ErrCode, requested.ErrMsg, text, json);
             json.WriteStartObject("values");
             foreach (var resolved in requested.ResolvedPathResults)
             {
@@ -122,21 +107,13 @@ internal static class UspResponseFormatter
             }
 
             json.WriteEndObject();
-            json.WriteEndObject();
-        }
+            return ok;
+        }, json);
 
-        json.WriteEndArray();
-        return ok;
-    }
-
-    private static bool WriteSet(SetResp set, StringBuilder text, Utf8JsonWriter json)
-    {
-        bool ok = true;
-        json.WriteStartArray("set");
-        foreach (var result in set.UpdatedObjResults)
+    private static bool WriteSet(SetResp set, StringBuilder text, Utf8JsonWriter json) =>
+        WriteResults("set", set.UpdatedObjResults, "requestedPath", r => r.RequestedPath, result =>
         {
-            json.WriteStartObject();
-            json.WriteString("requestedPath", result.RequestedPath);
+            bool ok = true;
             var status = result.OperStatus;
             if (status?.OperFailure is { } failure)
             {
@@ -172,12 +149,8 @@ internal static class UspResponseFormatter
                 json.WriteEndArray();
             }
 
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        return ok;
-    }
+            return ok;
+        }, json);
 
     private static bool WriteParamErrors(string objectPath, RepeatedField<SetResp.Types.ParameterError> errors, StringBuilder text, Utf8JsonWriter json) =>
         WriteParamErrors(objectPath, errors.Select(e => (e.Param, e.ErrCode, e.ErrMsg)).ToList(), text, json);
@@ -189,25 +162,16 @@ internal static class UspResponseFormatter
     {
         foreach ((string param, uint code, string message) in errors)
         {
-            json.WriteStartObject();
-            json.WriteString("param", objectPath + param);
-            json.WriteNumber("errCode", code);
-            json.WriteString("errMsg", message);
-            json.WriteEndObject();
-            text.Append(objectPath).Append(param).Append(": error ").Append(code).Append(": ").Append(message).Append('\n');
+            WriteErrorEntry("param", objectPath + param, code, message, "", text, json);
         }
 
         return errors.Count == 0;
     }
 
-    private static bool WriteAdd(AddResp add, StringBuilder text, Utf8JsonWriter json)
-    {
-        bool ok = true;
-        json.WriteStartArray("add");
-        foreach (var result in add.CreatedObjResults)
+    private static bool WriteAdd(AddResp add, StringBuilder text, Utf8JsonWriter json) =>
+        WriteResults("add", add.CreatedObjResults, "requestedPath", r => r.RequestedPath, result =>
         {
-            json.WriteStartObject();
-            json.WriteString("requestedPath", result.RequestedPath);
+            bool ok = true;
             var status = result.OperStatus;
             if (status?.OperFailure is { } failure)
             {
@@ -226,21 +190,13 @@ internal static class UspResponseFormatter
                 json.WriteEndArray();
             }
 
-            json.WriteEndObject();
-        }
+            return ok;
+        }, json);
 
-        json.WriteEndArray();
-        return ok;
-    }
-
-    private static bool WriteDelete(DeleteResp delete, StringBuilder text, Utf8JsonWriter json)
-    {
-        bool ok = true;
-        json.WriteStartArray("delete");
-        foreach (var result in delete.DeletedObjResults)
+    private static bool WriteDelete(DeleteResp delete, StringBuilder text, Utf8JsonWriter json) =>
+        WriteResults("delete", delete.DeletedObjResults, "requestedPath", r => r.RequestedPath, result =>
         {
-            json.WriteStartObject();
-            json.WriteString("requestedPath", result.RequestedPath);
+            bool ok = true;
             var status = result.OperStatus;
             if (status?.OperFailure is { } failure)
             {
@@ -266,38 +222,23 @@ internal static class UspResponseFormatter
                 foreach (var unaffected in success.UnaffectedPathErrs)
                 {
                     ok = false;
-                    json.WriteStartObject();
-                    json.WriteString("path", unaffected.UnaffectedPath);
-                    json.WriteNumber("errCode", unaffected.ErrCode);
-                    json.WriteString("errMsg", unaffected.ErrMsg);
-                    json.WriteEndObject();
-                    text.Append(unaffected.UnaffectedPath).Append(": error ").Append(unaffected.ErrCode).Append(": ").Append(unaffected.ErrMsg).Append('\n');
+                    WriteErrorEntry("path", unaffected.UnaffectedPath, unaffected.ErrCode, unaffected.ErrMsg, "", text, json);
                 }
 
                 json.WriteEndArray();
             }
 
-            json.WriteEndObject();
-        }
+            return ok;
+        }, json);
 
-        json.WriteEndArray();
-        return ok;
-    }
-
-    private static bool WriteOperate(OperateResp operate, StringBuilder text, Utf8JsonWriter json)
-    {
-        bool ok = true;
-        json.WriteStartArray("operate");
-        foreach (var result in operate.OperationResults)
+    private static bool WriteOperate(OperateResp operate, StringBuilder text, Utf8JsonWriter json) =>
+        WriteResults("operate", operate.OperationResults, "executedCommand", r => r.ExecutedCommand, result =>
         {
-            json.WriteStartObject();
-            json.WriteString("executedCommand", result.ExecutedCommand);
             switch (result.OperationRespCase)
             {
                 case OperateResp.Types.OperationResult.OperationRespOneofCase.CmdFailure:
-                    ok = false;
                     WriteFailure(result.ExecutedCommand, result.CmdFailure.ErrCode, result.CmdFailure.ErrMsg, text, json);
-                    break;
+                    return false;
                 case OperateResp.Types.OperationResult.OperationRespOneofCase.ReqObjPath:
                     json.WriteString("requestObjPath", result.ReqObjPath);
                     text.Append(result.ExecutedCommand).Append(": started, tracked in ").Append(result.ReqObjPath).Append('\n');
@@ -313,27 +254,13 @@ internal static class UspResponseFormatter
                     break;
             }
 
-            json.WriteEndObject();
-        }
+            return true;
+        }, json);
 
-        json.WriteEndArray();
-        return ok;
-    }
-
-    private static bool WriteInstances(GetInstancesResp instances, StringBuilder text, Utf8JsonWriter json)
-    {
-        bool ok = true;
-        json.WriteStartArray("instances");
-        foreach (var requested in instances.ReqPathResults)
+    private static bool WriteInstances(GetInstancesResp instances, StringBuilder text, Utf8JsonWriter json) =>
+        WriteResults("instances", instances.ReqPathResults, "requestedPath", r => r.RequestedPath, requested =>
         {
-            json.WriteStartObject();
-            json.WriteString("requestedPath", requested.RequestedPath);
-            if (requested.ErrCode != 0)
-            {
-                ok = false;
-                WriteFailure(requested.RequestedPath, requested.ErrCode, requested.ErrMsg, text, json);
-            }
-
+            bool ok = WritePathError(requested.RequestedPath, requested.ErrCode, requested.ErrMsg, text, json);
             json.WriteStartArray("currInsts");
             foreach (var instance in requested.CurrInsts)
             {
@@ -347,27 +274,13 @@ internal static class UspResponseFormatter
             }
 
             json.WriteEndArray();
-            json.WriteEndObject();
-        }
+            return ok;
+        }, json);
 
-        json.WriteEndArray();
-        return ok;
-    }
-
-    private static bool WriteSupportedDm(GetSupportedDMResp dm, StringBuilder text, Utf8JsonWriter json)
-    {
-        bool ok = true;
-        json.WriteStartArray("supportedDm");
-        foreach (var requested in dm.ReqObjResults)
+    private static bool WriteSupportedDm(GetSupportedDMResp dm, StringBuilder text, Utf8JsonWriter json) =>
+        WriteResults("supportedDm", dm.ReqObjResults, "requestedPath", r => r.ReqObjPath, requested =>
         {
-            json.WriteStartObject();
-            json.WriteString("requestedPath", requested.ReqObjPath);
-            if (requested.ErrCode != 0)
-            {
-                ok = false;
-                WriteFailure(requested.ReqObjPath, requested.ErrCode, requested.ErrMsg, text, json);
-            }
-
+            bool ok = WritePathError(requested.ReqObjPath, requested.ErrCode, requested.ErrMsg, text, json);
             json.WriteStartArray("objects");
             foreach (var obj in requested.SupportedObjs)
             {
@@ -408,11 +321,51 @@ internal static class UspResponseFormatter
             }
 
             json.WriteEndArray();
+            return ok;
+        }, json);
+
+    /// <summary>
+    /// One JSON array of per-path results, each an object that opens with its path; <paramref name="writeRest"/>
+    /// writes the rest of the object (and the text) and says whether that result succeeded.
+    /// </summary>
+    private static bool WriteResults<T>(string arrayName, IEnumerable<T> results, string pathKey, Func<T, string> pathOf,
+        Func<T, bool> writeRest, Utf8JsonWriter json)
+    {
+        bool ok = true;
+        json.WriteStartArray(arrayName);
+        foreach (T result in results)
+        {
+            json.WriteStartObject();
+            json.WriteString(pathKey, pathOf(result));
+            ok &= writeRest(result);
             json.WriteEndObject();
         }
 
         json.WriteEndArray();
         return ok;
+    }
+
+    /// <summary>A requested path's own error, when it has one: false then.</summary>
+    private static bool WritePathError(string path, uint code, string message, StringBuilder text, Utf8JsonWriter json)
+    {
+        if (code == 0)
+        {
+            return true;
+        }
+
+        WriteFailure(path, code, message, text, json);
+        return false;
+    }
+
+    /// <summary>One error in a list of them: {pathKey, errCode, errMsg}, and "path: error code: message" in the text.</summary>
+    private static void WriteErrorEntry(string pathKey, string path, uint code, string message, string indent, StringBuilder text, Utf8JsonWriter json)
+    {
+        json.WriteStartObject();
+        json.WriteString(pathKey, path);
+        json.WriteNumber("errCode", code);
+        json.WriteString("errMsg", message);
+        json.WriteEndObject();
+        text.Append(indent).Append(path).Append(": error ").Append(code).Append(": ").Append(message).Append('\n');
     }
 
     private static void WriteFailure(string path, uint code, string message, StringBuilder text, Utf8JsonWriter json)
