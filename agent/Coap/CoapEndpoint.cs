@@ -509,28 +509,13 @@ public sealed class CoapEndpoint : IAsyncDisposable
         }
         if (exchange is not null)
         {
-            if (badOption >= 0)
-            {
-                Finish(exchange, null, new CoapProtocolException($"Response carries unrecognized critical option {badOption}"));
-            }
-            else
-            {
-                Finish(exchange, response, null);
-            }
+            FinishWithResponse(exchange, response, badOption);
         }
     }
 
     private void OnAcknowledgement(CoapMessage ack, IPEndPoint peer)
     {
-        OutgoingConfirmable? pending;
-        lock (_gate)
-        {
-            if (_awaitingAck.Remove((peer, ack.MessageId), out pending))
-            {
-                pending.Timer?.Dispose();
-            }
-        }
-        var exchange = pending?.Exchange;
+        var exchange = TakeAwaitingAck(peer, ack.MessageId)?.Exchange;
         if (exchange is null)
         {
             return;
@@ -546,25 +531,39 @@ public sealed class CoapEndpoint : IAsyncDisposable
             Finish(exchange, null, new CoapProtocolException("Piggybacked response carries a different token"));
             return;
         }
-        int badOption = ack.FindUnrecognizedCriticalOption();
+        FinishWithResponse(exchange, ack, ack.FindUnrecognizedCriticalOption());
+    }
+
+    /// <summary>A response with an unrecognized critical option (<paramref name="badOption"/> ≥ 0) fails the exchange (RFC 7252 §5.4.1).</summary>
+    private void FinishWithResponse(ClientExchange exchange, CoapMessage response, int badOption)
+    {
         if (badOption >= 0)
         {
             Finish(exchange, null, new CoapProtocolException($"Response carries unrecognized critical option {badOption}"));
-            return;
         }
-        Finish(exchange, ack, null);
+        else
+        {
+            Finish(exchange, response, null);
+        }
+    }
+
+    /// <summary>The confirmable message a peer's ACK or RST answers, no longer retransmitted; null when none was waiting.</summary>
+    private OutgoingConfirmable? TakeAwaitingAck(IPEndPoint peer, ushort messageId)
+    {
+        lock (_gate)
+        {
+            if (_awaitingAck.Remove((peer, messageId), out var pending))
+            {
+                pending.Timer?.Dispose();
+                return pending;
+            }
+        }
+        return null;
     }
 
     private void OnReset(CoapMessage reset, IPEndPoint peer)
     {
-        OutgoingConfirmable? pending;
-        lock (_gate)
-        {
-            if (_awaitingAck.Remove((peer, reset.MessageId), out pending))
-            {
-                pending.Timer?.Dispose();
-            }
-        }
+        var pending = TakeAwaitingAck(peer, reset.MessageId);
         if (pending?.Exchange is { } exchange)
         {
             Finish(exchange, null, new CoapResetException($"{peer} rejected the request with a Reset"));
