@@ -23,14 +23,15 @@ internal sealed class ControllerTrustModel
         _roles = roles;
         HasRoleRows = hasRoleRows;
         UntrustedRoles = untrusted;
-        SecuredRoles = secured;
+        SecuredRoles = secured.Select(r => r.TrimEnd('.')).ToHashSet(StringComparer.Ordinal);
         DependsOnSearches = dependsOnSearches;
     }
 
     /// <summary>False when the data model defines no Role at all (e.g. an OB-USP-Agent factory file, whose roles are built in).</summary>
     public bool HasRoleRows { get; }
     public IReadOnlyList<string> UntrustedRoles { get; }
-    public IReadOnlyList<string> SecuredRoles { get; }
+    /// <summary>The SecuredRoles, as Role paths without the trailing dot (as <see cref="Role.Path"/>).</summary>
+    public IReadOnlySet<string> SecuredRoles { get; }
     /// <summary>The Role (path without trailing dot) whose holders get nothing at all; "" when unset.</summary>
     public string BannedRole { get; }
     /// <summary>True when some Target uses a search expression, whose matches change with any data.</summary>

@@ -19,6 +19,8 @@ public sealed class RoleBasedAccessPolicy : IAccessPolicy
     private ControllerTrustModel? _model;
     private DataModelTree? _builtFor;
     private readonly Dictionary<string, IReadOnlyList<Role>> _rolesByController = new(StringComparer.Ordinal);
+    // A message asks once per parameter with the same RequestingController: answered without building the key.
+    private (RequestingController? Controller, IReadOnlyList<Role> Roles) _lastAsked = (null, []);
 
     public RoleBasedAccessPolicy(DataModelStore store)
     {
@@ -57,10 +59,9 @@ public sealed class RoleBasedAccessPolicy : IAccessPolicy
         {
             if (!controller.OverEncryptedMtp)
                 return false;
-            var secured = model.SecuredRoles.Select(r => r.TrimEnd('.')).ToHashSet(StringComparer.Ordinal);
             foreach (var role in roles)
             {
-                if (secured.Contains(role.Path) && role.Grants(trimmed, TargetKind.Parameter).HasFlag(AccessBits.Read))
+                if (model.SecuredRoles.Contains(role.Path) && role.Grants(trimmed, TargetKind.Parameter).HasFlag(AccessBits.Read))
                     return true;
             }
             return false;
@@ -94,12 +95,15 @@ public sealed class RoleBasedAccessPolicy : IAccessPolicy
     /// </summary>
     private IReadOnlyList<Role> RolesOf(RequestingController controller, ControllerTrustModel model)
     {
+        if (ReferenceEquals(_lastAsked.Controller, controller))
+            return _lastAsked.Roles;
         var key = controller.ControllerRow is { } row ? row.Path : "\0" + string.Join(',', controller.CredentialRoles);
         if (!_rolesByController.TryGetValue(key, out var roles))
         {
             roles = ComputeRoles(controller, model);
             _rolesByController[key] = roles;
         }
+        _lastAsked = (controller, roles);
         return roles;
     }
 
@@ -129,6 +133,7 @@ public sealed class RoleBasedAccessPolicy : IAccessPolicy
         if (_model is null || _builtFor != _store.Tree)
         {
             _rolesByController.Clear();
+            _lastAsked = (null, []);
             _builtFor = _store.Tree;
             _model = ControllerTrustModel.Build(_store.Tree);
         }
