@@ -96,7 +96,9 @@ namespace Usp.Agent
             var bootCause = new EngineBootCauseStore();
             var outbound = new OutboundRecordRouter();
             var reboot = new RebootHandler(bootCause, plan, RestartPlan.Choose(options, systemd.IsSystemdService), lifetime, log.For<RebootHandler>());
-            var engine = new AgentEngine(options, bootCause, outbound, reboot, log, log.For<AgentEngine>());
+            // The HAL's area is part of the data model the engine opens; its lines and poll loops start once it is open.
+            var hal = AgentHal.Create(options, time, log);
+            var engine = new AgentEngine(options, bootCause, outbound, reboot, log, log.For<AgentEngine>(), [hal.Area]);
             services.AddShutdownParticipant(engine);
 
             // Hosted services start in this order and stop in the reverse order.
@@ -108,6 +110,7 @@ namespace Usp.Agent
 
             // Opens the engine once the admin socket has claimed the data directory.
             services.AddHostedService(engine);
+            services.AddHostedService(services.Own(new HalService(hal, engine)));
             var announcer = new ConsoleAnnouncer(launch.Output, options, bootCause, () => engine.Engine.EndpointId);
             services.AddReadinessObserver(services.AddHostedService(announcer));
             services.AddReadinessObserver(services.AddHostedService(new SystemdLifecycleNotifier(notifier)));

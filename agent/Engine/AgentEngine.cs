@@ -18,7 +18,8 @@ internal sealed partial class AgentEngine(
     OutboundRecordRouter outbound,
     IRebootHandler reboot,
     ILoggerFactory loggers,
-    ILogger<AgentEngine> logger) : IHostedService, IShutdownParticipant
+    ILogger<AgentEngine> logger,
+    IReadOnlyList<Usp.DataModel.Schema.IDataModelArea>? areas = null) : IHostedService, IShutdownParticipant
 {
     private readonly TaskCompletionSource<UspEngine> _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -59,6 +60,7 @@ internal sealed partial class AgentEngine(
                 OutboundSender = outbound,
                 DeviceRestart = new EngineDeviceRestart(reboot),
                 FullAccessEndpointId = LocalAdminEndpointId,
+                Areas = areas ?? [],
             });
             bootCause.Attach(engine);
             if (bootCause.CurrentBoot.Cause is BootCause.LocalFactoryReset or BootCause.FactoryReset)

@@ -45,6 +45,7 @@ public sealed class UspEngine : IDisposable
             ApplyFactoryDefaults("first start");
         else
             ResolveEndpointId();
+        SyncAgentRows();
 
         var policy = options.AccessPolicy ?? new RoleBasedAccessPolicy(_store);
         AccessPolicy = options.FullAccessEndpointId is { } local ? new FullAccessFor(local, policy) : policy;
@@ -281,7 +282,15 @@ public sealed class UspEngine : IDisposable
             _store.Wipe();
             Notifications.Poller.Invalidate();
             ApplyFactoryDefaults("factory reset");
+            SyncAgentRows();
         }
+    }
+
+    /// <summary>Gives the areas that own their tables' rows (HAL devices…) exactly the rows they list.</summary>
+    private void SyncAgentRows()
+    {
+        foreach (var source in _options.Areas.OfType<IAgentRowSource>())
+            AgentRowSynchronizer.Sync(_store, source, _options.Log);
     }
 
     private void ApplyFactoryDefaults(string reason)
