@@ -111,7 +111,7 @@ namespace Usp.Agent
 
             // Opens the engine once the admin socket has claimed the data directory.
             services.AddHostedService(engine);
-            var announcer = new ConsoleAnnouncer(launch.Output, options, bootCause, () => engine.Engine.EndpointId);
+            var announcer = new ConsoleAnnouncer(launch.Output, options, bootCause, () => engine.Engine.Identity);
             services.AddReadinessObserver(services.AddHostedService(announcer));
             services.AddReadinessObserver(services.AddHostedService(new SystemdLifecycleNotifier(notifier)));
             services.AddHostedService(new NotYetAvailableReporter(options, log.For<NotYetAvailableReporter>()));

@@ -54,6 +54,7 @@ internal sealed partial class AgentEngine(
                 DataDirectory = options.DataDir,
                 FactoryDefaultsPath = options.FactoryDefaults,
                 EndpointId = options.EndpointId,
+                Identity = options.IdentitySettings(),
                 SoftwareVersion = AgentVersion.Product,
                 Log = new EngineLogAdapter(loggers.CreateLogger("Usp.DataModel")),
                 Time = TimeProvider.System,
