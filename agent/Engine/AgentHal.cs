@@ -14,9 +14,9 @@ internal static class AgentHal
     {
         var settings = options.HalSettings;
         IHalBackend backend = options.Hal == HalKind.Linux
-            ? new LinuxBackend(settings.SystemRoot)
+            ? new LinuxBackend(options.SystemRoot)
             : new SimulatedBackend(settings, time);
-        var zones = ThermalZones.Discover(settings.SystemRoot, time, loggers);
+        var zones = ThermalZones.Discover(options.SystemRoot, time, loggers);
         return new HalRuntime(settings, backend, time, loggers, zones);
     }
 }

@@ -1,6 +1,6 @@
 namespace Usp.Hal.Config;
 
-/// <summary>The <c>Hal:</c> section: the devices, the simulated board's wires, and where the system source reads.</summary>
+/// <summary>The <c>Hal:</c> section: the devices and the simulated board's wires.</summary>
 public sealed record HalSettings
 {
     public required IReadOnlyList<HalDeviceConfig> Devices { get; init; }
@@ -8,8 +8,6 @@ public sealed record HalSettings
     public IReadOnlyList<(int Output, int Input)> SimulatedWires { get; init; } = [];
     /// <summary>Seed of the simulated signals, so a run can be repeated.</summary>
     public int SimulationSeed { get; init; } = 1;
-    /// <summary>Root the Linux system source reads /sys and /proc below ("/" on a device; a test directory in tests).</summary>
-    public string SystemRoot { get; init; } = "/";
 
     /// <summary>
     /// The demo board the simulated backend runs when <c>Hal:Devices</c> is not configured at all: a relay on line 17

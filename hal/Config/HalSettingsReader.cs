@@ -16,7 +16,6 @@ public static class HalSettingsReader
     {
         var keys = new Dictionary<string, string?>(configuration, StringComparer.OrdinalIgnoreCase);
         string root = Section + ":";
-        string systemRoot = Get(keys, root + "SystemRoot") ?? "/";
         int seed = Get(keys, root + "SimulationSeed") is { } seedText
             ? int.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : throw Bad(root + "SimulationSeed", seedText, "an integer")
             : 1;
@@ -24,7 +23,7 @@ public static class HalSettingsReader
         if (!devicesConfigured)
         {
             var baseline = simulated ? HalSettings.SimulatedDemo : new HalSettings { Devices = [] };
-            return baseline with { SystemRoot = systemRoot, SimulationSeed = seed };
+            return baseline with { SimulationSeed = seed };
         }
 
         var devices = new List<HalDeviceConfig>();
@@ -45,7 +44,7 @@ public static class HalSettingsReader
                 throw Bad(key, text, "OUTPUT->INPUT line offsets, such as 17->27");
             wires.Add((o, i));
         }
-        return new HalSettings { Devices = devices, SimulatedWires = wires, SimulationSeed = seed, SystemRoot = systemRoot };
+        return new HalSettings { Devices = devices, SimulatedWires = wires, SimulationSeed = seed };
     }
 
     private static HalDeviceConfig ReadDevice(Dictionary<string, string?> keys, string entry)
