@@ -113,7 +113,7 @@ namespace Usp.Agent
 
             // Opens the engine once the admin socket has claimed the data directory.
             services.AddHostedService(engine);
-            services.AddHostedService(services.Own(new HalService(hal, engine)));
+            services.AddHostedService(new HalService(hal, engine));
             var announcer = new ConsoleAnnouncer(launch.Output, options, bootCause, () => engine.Engine.Identity);
             services.AddReadinessObserver(services.AddHostedService(announcer));
             services.AddReadinessObserver(services.AddHostedService(new SystemdLifecycleNotifier(notifier)));

@@ -26,6 +26,7 @@ public sealed partial class HalRuntime : IDisposable
     private readonly List<IDisposable> _owned = [];
     private readonly List<Task> _loops = [];
     private HalChangeRouter? _router;
+    private bool _disposed;
 
     public HalRuntime(HalSettings settings, IHalBackend backend, TimeProvider time, ILoggerFactory loggers, IEnumerable<SensorMonitor>? extraTemperatureSources = null)
     {
@@ -90,7 +91,7 @@ public sealed partial class HalRuntime : IDisposable
     public void Start(UspEngine engine, CancellationToken stopping)
     {
         _router = new HalChangeRouter(engine, Area, _loggers.CreateLogger("Usp.Hal.Outputs"));
-        LogBackend(_backend.Name, Area.Capabilities.Count, Area.Temperatures.Count);
+        LogBackend(_backend.Name, Area.Capabilities.Count, Area.Temperatures.Count, _backend.Inventory());
         foreach (var (config, binding) in _outputs)
         {
             Open(config.Name, () =>
@@ -135,6 +136,9 @@ public sealed partial class HalRuntime : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         _router?.Dispose();
         foreach (var monitor in _monitors)
             monitor.Dispose();
@@ -145,8 +149,8 @@ public sealed partial class HalRuntime : IDisposable
         _backend.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "HAL '{Backend}': {Capabilities} IoT capabilities, {Temperatures} temperature sensors.")]
-    private partial void LogBackend(string backend, int capabilities, int temperatures);
+    [LoggerMessage(Level = LogLevel.Information, Message = "HAL '{Backend}': {Capabilities} IoT capabilities, {Temperatures} temperature sensors; found {Inventory}.")]
+    private partial void LogBackend(string backend, int capabilities, int temperatures, string inventory);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Device {Name} is not available: {Error}. Its data model rows stay; the rest of the agent keeps running.")]
     private partial void LogOpenFailed(string name, string error);

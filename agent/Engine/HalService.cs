@@ -30,6 +30,7 @@ internal sealed class HalService(HalRuntime hal, AgentEngine engine) : IHostedSe
         }
     }
 
+    /// <summary>The host disposes its hosted services after they have stopped (and again on a failed start).</summary>
     public void Dispose()
     {
         hal.Dispose();

@@ -18,6 +18,9 @@ public interface IHalBackend : IDisposable
 
     /// <summary>An I2C device at the address on the bus.</summary>
     I2cDevice OpenI2c(int bus, int address);
+
+    /// <summary>What the backend finds on this machine (GPIO chips, I2C buses), for the start-up log.</summary>
+    string Inventory();
 }
 
 /// <summary>A device's bus, chip, line or library is not there; the message says which.</summary>

@@ -62,6 +62,15 @@ public sealed class LinuxBackend(string systemRoot = "/") : IHalBackend
         }
     }
 
+    public string Inventory()
+    {
+        var chips = GpioChips.All();
+        string dev = Path.Combine(systemRoot, "dev");
+        var buses = Directory.Exists(dev) ? Directory.EnumerateFileSystemEntries(dev, "i2c-*").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList() : [];
+        return (chips.Count == 0 ? "no GPIO chips (/dev/gpiochip*)" : "GPIO chips " + string.Join(", ", chips.Select(c => $"{c.Name} '{c.Label}' ({c.Lines} lines)")))
+            + "; " + (buses.Count == 0 ? "no I2C buses (/dev/i2c-*: load i2c-dev)" : "I2C buses " + string.Join(", ", buses));
+    }
+
     public void Dispose()
     {
         lock (_gate)

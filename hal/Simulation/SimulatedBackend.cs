@@ -50,5 +50,9 @@ public sealed class SimulatedBackend : IHalBackend
             ? new SimulatedI2cDevice(new I2cConnectionSettings(bus, address), chip)
             : throw new HalDeviceUnavailableException($"no device answers at 0x{address:x2} on simulated I2C bus {bus}");
 
+    public string Inventory() =>
+        $"simulated GPIO chip (64 lines), simulated I2C: " +
+        (_chips.Count == 0 ? "no chips" : string.Join(", ", _chips.Select(c => $"bus {c.Key.Bus} 0x{c.Key.Address:x2} {c.Value.GetType().Name.Replace("Emulator", "", StringComparison.Ordinal)}")));
+
     public void Dispose() => _gpio.Dispose();
 }
