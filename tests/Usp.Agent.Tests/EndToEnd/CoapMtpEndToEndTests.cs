@@ -1,5 +1,5 @@
 using System.Text;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Usp.Proto;
 using Usp.Agent.Tests.Support;
 
@@ -342,20 +342,20 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     {
         RepoPaths.RequireInteropPackages();
         string encoder = Path.Combine(RepoPaths.InteropDir, "usp-encode.js");
-        string msg = JsonSerializer.Serialize(new
+        string msg = new JsonObject
         {
-            header = new { msgId, msgType = "GET" },
-            body = new { request = new { get = new { paramPaths = new[] { path } } } },
-        });
+            ["header"] = new JsonObject { ["msgId"] = msgId, ["msgType"] = "GET" },
+            ["body"] = new JsonObject { ["request"] = new JsonObject { ["get"] = new JsonObject { ["paramPaths"] = new JsonArray(path) } } },
+        }.ToJsonString();
         var (msgExit, msgHex, msgError) = await Tool.RunAsync(RepoPaths.Node, [encoder, "1.4", "usp.Msg"], stdin: msg);
         Assert.True(msgExit == 0 && msgHex.Trim().Length > 0, msgError);
-        string record = JsonSerializer.Serialize(new
+        string record = new JsonObject
         {
-            version = "1.4",
-            toId = E2EAgent.AgentId,
-            fromId = E2EAgent.RawId,
-            noSessionContext = new { payload = Convert.ToBase64String(Convert.FromHexString(msgHex.Trim())) },
-        });
+            ["version"] = "1.4",
+            ["toId"] = E2EAgent.AgentId,
+            ["fromId"] = E2EAgent.RawId,
+            ["noSessionContext"] = new JsonObject { ["payload"] = Convert.ToBase64String(Convert.FromHexString(msgHex.Trim())) },
+        }.ToJsonString();
         var (recordExit, recordHex, recordError) = await Tool.RunAsync(RepoPaths.Node, [encoder, "1.4", "usp_record.Record"], stdin: record);
         Assert.True(recordExit == 0 && recordHex.Trim().Length > 0, recordError);
         return recordHex.Trim();
