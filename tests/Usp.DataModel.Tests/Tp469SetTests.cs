@@ -54,7 +54,8 @@ public sealed class Tp469SetTests : IDisposable
         var resp = _agent.Set(false, (sub, [("InvalidParameter", "x", true)]));
 
         Assert.Equal(Header.Types.MsgType.Error, resp.Header.MsgType);
-        Assert.Equal(ErrorCodes.RequiredParameterFailed, resp.Body.Error.ErrCode);
+        // The Error's code is the cause (the required parameter's), not the 7021 wrapper.
+        Assert.Equal(ErrorCodes.UnsupportedParameter, resp.Body.Error.ErrCode);
         var pe = Assert.Single(resp.Body.Error.ParamErrs);
         Assert.Equal(sub + "InvalidParameter", pe.ParamPath);
         Assert.Equal(ErrorCodes.UnsupportedParameter, pe.ErrCode);
@@ -71,7 +72,7 @@ public sealed class Tp469SetTests : IDisposable
         var resp = _agent.Set(false, (a, [("NotifRetry", "true", true)]), (b, [("InvalidParameter", "x", true)]));
 
         Assert.Equal(Header.Types.MsgType.Error, resp.Header.MsgType);
-        Assert.Equal(ErrorCodes.RequiredParameterFailed, resp.Body.Error.ErrCode);
+        Assert.Equal(ErrorCodes.UnsupportedParameter, resp.Body.Error.ErrCode);
         var pe = Assert.Single(resp.Body.Error.ParamErrs);
         Assert.Equal(b + "InvalidParameter", pe.ParamPath);
         Assert.Equal(ErrorCodes.UnsupportedParameter, pe.ErrCode);
