@@ -181,6 +181,14 @@ public ref struct CoapMessageWriter
 
     public readonly int BytesWritten => _position;
 
+    /// <summary>An Empty message (RFC 7252 §4.1): an ACK or RST with no token, options or payload.</summary>
+    public static byte[] Empty(CoapMessageType type, ushort messageId)
+    {
+        var bytes = new byte[CoapHeader.Size];
+        new CoapMessageWriter(bytes).WriteHeader(type, CoapCode.Empty, messageId, default);
+        return bytes;
+    }
+
     public void WriteHeader(CoapMessageType type, CoapCode code, ushort messageId, scoped ReadOnlySpan<byte> token)
     {
         if (token.Length > 8)

@@ -2,23 +2,6 @@ using System.Net;
 
 namespace Usp.Agent.Coap;
 
-/// <summary>What we answered to one inbound CON/NON message, kept so a duplicate gets the same answer.</summary>
-internal sealed class InboundExchange(TokenKey token)
-{
-    /// <summary>A retransmission repeats the token; the same message ID with another token is a new message.</summary>
-    public TokenKey Token { get; } = token;
-
-    /// <summary>The datagram to resend for a duplicate (piggybacked response or empty ACK); null while still processing.</summary>
-    public byte[]? Reply { get; set; }
-
-    /// <summary>The request has been acknowledged (piggybacked or empty ACK); later responses go as separate CON.</summary>
-    public bool Acknowledged { get; set; }
-
-    public bool Responded { get; set; }
-
-    public ITimer? SeparateAckTimer { get; set; }
-}
-
 /// <summary>
 /// Message-ID deduplication (RFC 7252 §4.5) for one lifetime (EXCHANGE_LIFETIME or NON_LIFETIME). Entries
 /// expire in insertion order, which is expiry order because the lifetime is fixed; the size is capped.
