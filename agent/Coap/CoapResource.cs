@@ -33,7 +33,26 @@ public sealed class CoapResource
     /// <summary>Listed in /.well-known/core unless false.</summary>
     public bool Discoverable { get; init; } = true;
 
-    internal static string NormalizePath(string path) => path.Trim('/');
+    /// <summary>Trims leading and trailing slashes: the form paths are registered and matched in.</summary>
+    public static string NormalizePath(string path) => path.Trim('/');
+
+    private static string Name(CoapMethod method) => method.ToString().ToUpperInvariant();
+
+    /// <summary>4.05 for a method the resource does not take, 4.15 for a body in a Content-Format it does not accept; null when neither.</summary>
+    internal CoapMessage? Refuse(CoapMethod method, CoapMessage request, bool blockwiseBody)
+    {
+        if (AllowedMethods is { } allowed && !allowed.Contains(method))
+        {
+            return CoapResponses.Error(CoapCode.MethodNotAllowed, $"{Name(method)} is not allowed on /{Path} (allowed: {string.Join(", ", allowed.Order().Select(Name))})");
+        }
+        bool hasBody = !request.Payload.IsEmpty || blockwiseBody;
+        if (hasBody && AcceptedContentFormats is { } formats && (request.ContentFormat is not { } format || !formats.Contains(format)))
+        {
+            string given = request.ContentFormat is { } f ? $"Content-Format {f}" : "no Content-Format";
+            return CoapResponses.Error(CoapCode.UnsupportedContentFormat, $"Unsupported Content-Format: {given} on /{Path} (accepted: Content-Format {string.Join(", ", formats.Order())})");
+        }
+        return null;
+    }
 }
 
 /// <summary>One link attribute (RFC 6690 §3): rendered name="value", or name=value when the value is numeric.</summary>
