@@ -1,11 +1,11 @@
-namespace Usp.Agent;
+namespace Usp.Agent.Coap;
 
 /// <summary>
 /// Cryptographically secure random bytes that do not load OpenSSL: on Linux the runtime draws Guid.NewGuid from the
 /// system's secure generator, whereas RandomNumberGenerator maps libcrypto and libssl into the process (about 4 MB
-/// resident for the agent's idle life, measured), which only DTLS needs.
+/// resident for the agent's idle life, measured), which only DTLS needs. CoAP tokens draw on it, and so does the agent.
 /// </summary>
-internal static class SecureRandomBytes
+public static class SecureRandomBytes
 {
     /// <summary>Fills <paramref name="destination"/> with random bytes.</summary>
     public static void Fill(Span<byte> destination)

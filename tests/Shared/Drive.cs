@@ -1,5 +1,4 @@
-using Usp.Agent.Tests.Support;
-namespace Usp.Agent.Tests.Coap.Support;
+namespace Usp.Tests.Support;
 
 internal static class Drive
 {

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Usp.Agent.Tests.Support;
+namespace Usp.Tests.Support;
 
 /// <summary>Random free loopback ports for processes that need a port number up front.</summary>
 internal static class FreePort

@@ -1,8 +1,7 @@
 using System.Net;
 using Usp.Agent.Coap;
-using Usp.Agent.Tests.Support;
 
-namespace Usp.Agent.Tests.Coap.Support;
+namespace Usp.Tests.Support;
 
 /// <summary>
 /// Loopback "network" that delivers each datagram synchronously inside SendAsync, so that together with

@@ -1,4 +1,4 @@
-namespace Usp.Agent.Tests.Support;
+namespace Usp.Tests.Support;
 
 /// <summary>A clock that only moves when the test says so; due timers fire inside <see cref="Advance"/>.</summary>
 internal sealed class ManualTimeProvider : TimeProvider

@@ -1,4 +1,4 @@
-namespace Usp.Agent.Tests.Support;
+namespace Usp.Tests.Support;
 
 /// <summary>Where the repository, the shared reference material and the interop peers are.</summary>
 internal static class RepoPaths

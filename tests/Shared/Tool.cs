@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Usp.Agent.Tests.Support;
+namespace Usp.Tests.Support;
 
 /// <summary>Runs a command-line program to completion (killed after a minute, or the given timeout) and captures its output.</summary>
 internal static class Tool
@@ -48,8 +48,4 @@ internal static class Tool
 
         return (process.ExitCode, await output, await error);
     }
-
-    /// <summary>usp-agent from the build output, under dotnet.</summary>
-    public static Task<(int ExitCode, string Output, string Error)> AgentCliAsync(params string[] arguments) =>
-        RunAsync(RepoPaths.FindOnPath("dotnet"), [EndToEnd.AgentProcess.AgentDll, .. arguments]);
 }

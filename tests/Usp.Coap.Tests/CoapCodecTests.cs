@@ -1,6 +1,6 @@
 using Usp.Agent.Coap;
 
-namespace Usp.Agent.Tests.Coap;
+namespace Usp.Coap.Tests;
 
 public class CoapCodecTests
 {

@@ -3,10 +3,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Usp.Agent.Coap;
-using Usp.Agent.Tests.Coap.Support;
-using Usp.Agent.Tests.Support;
+using Usp.Coap.Tests.Support;
+using Usp.Tests.Support;
 
-namespace Usp.Agent.Tests.Coap;
+namespace Usp.Coap.Tests;
 
 /// <summary>Our stack against two independent stacks: libcoap (C) and node-coap (JavaScript), on loopback with random ports.</summary>
 public class CoapInteropTests

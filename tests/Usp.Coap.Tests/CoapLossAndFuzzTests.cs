@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using Usp.Agent.Coap;
-using Usp.Agent.Tests.Coap.Support;
-using Usp.Agent.Tests.Support;
+using Usp.Coap.Tests.Support;
+using Usp.Tests.Support;
 
-namespace Usp.Agent.Tests.Coap;
+namespace Usp.Coap.Tests;
 
 public class CoapLossAndFuzzTests
 {

@@ -1,9 +1,9 @@
 using System.Net;
 using Usp.Agent.Coap;
-using Usp.Agent.Tests.Coap.Support;
-using Usp.Agent.Tests.Support;
+using Usp.Coap.Tests.Support;
+using Usp.Tests.Support;
 
-namespace Usp.Agent.Tests.Coap;
+namespace Usp.Coap.Tests;
 
 /// <summary>Each part of the messaging layer on its own, over the in-memory network with a manual clock.</summary>
 public sealed class CoapMessagingLayerTests

@@ -1,8 +1,9 @@
 using System.Net;
 using Usp.Agent.Coap;
-using Usp.Agent.Tests.Coap.Support;
+using Usp.Coap.Tests.Support;
+using Usp.Tests.Support;
 
-namespace Usp.Agent.Tests.Coap;
+namespace Usp.Coap.Tests;
 
 public class CoapMessagingTests
 {

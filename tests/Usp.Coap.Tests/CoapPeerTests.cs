@@ -1,8 +1,8 @@
 using Usp.Agent.Coap;
-using Usp.Agent.Tests.Coap.Support;
-using Usp.Agent.Tests.Support;
+using Usp.Coap.Tests.Support;
+using Usp.Tests.Support;
 
-namespace Usp.Agent.Tests.Coap;
+namespace Usp.Coap.Tests;
 
 /// <summary>The peer a transport reports reaches the resource handler unchanged: its address, and over a secured transport its session.</summary>
 public sealed class CoapPeerTests

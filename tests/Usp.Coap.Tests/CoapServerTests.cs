@@ -1,8 +1,8 @@
 using System.Text;
 using Usp.Agent.Coap;
-using Usp.Agent.Tests.Coap.Support;
+using Usp.Coap.Tests.Support;
 
-namespace Usp.Agent.Tests.Coap;
+namespace Usp.Coap.Tests;
 
 public class CoapServerTests
 {

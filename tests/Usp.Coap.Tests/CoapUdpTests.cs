@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using Usp.Agent.Coap;
-using Usp.Agent.Tests.Coap.Support;
+using Usp.Coap.Tests.Support;
+using Usp.Tests.Support;
 
-namespace Usp.Agent.Tests.Coap;
+namespace Usp.Coap.Tests;
 
 public class CoapUdpTests
 {

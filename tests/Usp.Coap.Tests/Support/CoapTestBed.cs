@@ -1,8 +1,8 @@
 using System.Net;
 using Usp.Agent.Coap;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
-namespace Usp.Agent.Tests.Coap.Support;
+namespace Usp.Coap.Tests.Support;
 
 /// <summary>A server endpoint and a client endpoint on an in-memory network with a manual clock.</summary>
 internal sealed class CoapTestBed : IAsyncDisposable

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
-namespace Usp.Agent.Tests.Coap.Support;
+namespace Usp.Coap.Tests.Support;
 
 /// <summary>Finds and starts third-party peers (libcoap tools, node) for the interop tests; a missing tool fails the test.</summary>
 internal static class ExternalTool

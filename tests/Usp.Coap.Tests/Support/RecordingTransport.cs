@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Usp.Agent.Coap;
 
-namespace Usp.Agent.Tests.Coap.Support;
+namespace Usp.Coap.Tests.Support;
 
 /// <summary>Wraps a transport and keeps a decoded copy of every datagram sent, to check what went on the wire.</summary>
 internal sealed class RecordingTransport(ICoapTransport inner) : ICoapTransport

@@ -6,9 +6,8 @@ using Usp.Agent.Coap;
 using Usp.Agent.Hosting;
 using Usp.Agent.Mtp;
 using Usp.Agent.Mtp.Coap;
-using Usp.Agent.Tests.Coap.Support;
 using Usp.Agent.Tests.Hosting;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 using Usp.DataModel;
 using Record = Usp.Proto.Record;
 

@@ -1,10 +1,10 @@
 using Usp.Agent.Coap;
 using Usp.Agent.Mtp;
-using Usp.Agent.Tests.Coap.Support;
 using Usp.Agent.Tests.EndToEnd;
 using Usp.DataModel.Notifications;
 using Usp.Proto;
 using Record = Usp.Proto.Record;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.Mtp.Coap;
 
