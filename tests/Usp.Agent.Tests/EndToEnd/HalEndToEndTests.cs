@@ -1,4 +1,4 @@
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 using Usp.Proto;
 
 namespace Usp.Agent.Tests.EndToEnd;
