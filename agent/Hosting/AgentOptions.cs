@@ -42,5 +42,9 @@ internal sealed record AgentOptions
     /// <summary>A system reboot command run on Device.Reboot() instead of restarting the process.</summary>
     public string? RebootCommand { get; init; }
 
-    public string AdminSocketPath => Path.Combine(DataDir, "usp-agent.sock");
+    /// <summary>The local administration socket when configured (<c>Agent:AdminSocket</c>); null: in the data directory.</summary>
+    public string? AdminSocket { get; init; }
+
+    /// <summary>The local administration socket: <see cref="AdminSocket"/>, else <c>&lt;DataDir&gt;/usp-agent.sock</c>.</summary>
+    public string AdminSocketPath => AdminSocket ?? Path.Combine(DataDir, "usp-agent.sock");
 }
