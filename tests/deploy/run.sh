@@ -171,12 +171,13 @@ debootstrap_base() {
   fi
   echo "$cache"
 }
-new_root() {  # new_root NAME: a fresh copy of the cached root, with /proc mounted
-  local root="$work/$1" started=$SECONDS
-  cp -a "$base" "$root"
-  mount -t proc proc "$root/proc" && mounts+=("$root/proc")
+new_root() {  # new_root NAME: a fresh copy of the cached root in $new_root_dir, with /proc mounted (not in a subshell:
+  # the mount is recorded for the clean-up)
+  local started=$SECONDS
+  new_root_dir="$work/$1"
+  cp -a "$base" "$new_root_dir"
+  mount -t proc proc "$new_root_dir/proc" && mounts+=("$new_root_dir/proc")
   say "copied the cached root in $((SECONDS - started)) s"
-  echo "$root"
 }
 snapshot() {  # snapshot ROOT: every path outside the changing places, sorted
   (cd "$1" && find . -xdev \( -path ./proc -o -path ./tmp -o -path ./var/cache -o -path ./var/log -o -path ./var/lib/dpkg \
@@ -187,7 +188,8 @@ started=$SECONDS
 base=$(debootstrap_base) || { echo "not ok - debootstrap a Debian 12 root"; failed=$((failed + 1)); finish; }
 say "base root ready in $((SECONDS - started)) s"
 
-root=$(new_root chroot)
+new_root chroot
+root=$new_root_dir
 cat >"$root/usr/sbin/policy-rc.d" <<'POLICY'
 #!/bin/sh
 # Denies every start, and records what was asked.
@@ -209,7 +211,7 @@ check "dpkg -i of the amd64 package in a debootstrapped Debian 12 chroot succeed
 installed_as_described() {
   chroot "$root" getent passwd usp-agent | grep -q ':/var/lib/usp-agent:/usr/sbin/nologin$' || { echo "no usp-agent system user"; return 1; }
   chroot "$root" getent group gpio >/dev/null && chroot "$root" getent group i2c >/dev/null || { echo "no gpio/i2c groups"; return 1; }
-  [ "$(stat -c '%U %a' "$root/var/lib/usp-agent")" = "usp-agent 700" ] || { echo "state directory not usp-agent 0700"; return 1; }
+  [ "$(chroot "$root" stat -c '%U %a' /var/lib/usp-agent)" = "usp-agent 700" ] || { echo "state directory not usp-agent 0700"; return 1; }
   [ "$(readlink "$root/etc/systemd/system/multi-user.target.wants/usp-agent.service")" = /lib/systemd/system/usp-agent.service ] ||
     { echo "the unit is not enabled"; return 1; }
   grep -qx 'usp-agent.service start' "$root/var/log/policy-rc.d.calls" || { echo "policy-rc.d was not asked to start the unit"; return 1; }
@@ -268,8 +270,10 @@ check "overlay linux-x64: the package's files under /usr and /etc, the unit enab
 check "overlay linux-arm64: the package's files under /usr and /etc, the unit enabled by its wants link" overlay_is_laid_out "$work/overlay-linux-arm64.tar.gz"
 
 overlay_boots_its_user_and_directories() {
+  # Runs in the check's own shell (not a subshell), so its /proc mount is unmounted by the clean-up.
   local root
-  root=$(new_root overlay)
+  new_root overlay
+  root=$new_root_dir
   tar -xzf "$work/overlay-linux-x64.tar.gz" -C "$root" || return 1
   [ -L "$root/lib" ] || [ -d "$root/lib/systemd" ] || { echo "the root's /lib was replaced"; return 1; }
   chroot "$root" getent passwd usp-agent && { echo "the user exists before first boot"; return 1; }
@@ -277,7 +281,7 @@ overlay_boots_its_user_and_directories() {
   systemd-sysusers --root="$root" || return 1
   systemd-tmpfiles --root="$root" --create usp-agent.conf || return 1
   chroot "$root" getent passwd usp-agent && chroot "$root" getent group gpio && chroot "$root" getent group i2c || return 1
-  [ "$(stat -c '%U %G %a' "$root/var/lib/usp-agent")" = "usp-agent usp-agent 700" ] || { echo "state directory wrong"; return 1; }
+  [ "$(chroot "$root" stat -c '%U %G %a' /var/lib/usp-agent)" = "usp-agent usp-agent 700" ] || { echo "state directory wrong"; return 1; }
   systemd-analyze verify --root="$root" usp-agent.service || return 1
   chroot "$root" usp-agent --version | grep -q "^usp-agent $version "
 }
