@@ -5,10 +5,12 @@
 # root, systemd-sysusers and systemd-tmpfiles applied). Run by tests/run.sh, which installs systemd, lintian,
 # debootstrap, dpkg-dev and the arm64 libraries dpkg-shlibdeps reads.
 #   tests/deploy/run.sh RESULTS_FILE
-# Builds with publish.sh unless USP_AGENT_PUBLISHED=1 says out/linux-x64 and out/linux-arm64 are fresh.
-# Prints "ok - NAME" or "not ok - NAME" per check and writes "passed=N failed=N" to RESULTS_FILE.
+# Builds with publish.sh unless USP_AGENT_PUBLISHED=1 says out/linux-x64 and out/linux-arm64 are fresh; the NativeAOT
+# checks run when USP_AGENT_PUBLISHED=1 and out/linux-x64-aot and out/linux-arm64-aot exist (.ci/run publishes all
+# four), and are counted as skipped otherwise.
+# Prints "ok - NAME" or "not ok - NAME" per check and writes "passed=N failed=N skipped=N" to RESULTS_FILE.
 # The debootstrapped root is cached under /var/cache/usp-agent-tests, keyed by a hash of what makes it.
-set -uo pipefail
+set -u  # no pipefail: a check that reads a pipe with grep -q must not fail when grep stops reading early
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 results_file=${1:?usage: tests/deploy/run.sh RESULTS_FILE}
@@ -25,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 say() { printf '[tests/deploy] %s\n' "$*" >&2; }
 check() {  # check NAME COMMAND...: one test, passed when COMMAND succeeds; its output is shown when it fails.
   local name=$1 log="$work/check.log"; shift
@@ -35,7 +37,7 @@ check() {  # check NAME COMMAND...: one test, passed when COMMAND succeeds; its 
     echo "not ok - $name"; sed 's/^/    /' "$log" | tail -n 40; failed=$((failed + 1))
   fi
 }
-finish() { echo "passed=$passed failed=$failed" >"$results_file"; exit 0; }
+finish() { echo "passed=$passed failed=$failed skipped=$skipped" >"$results_file"; exit 0; }
 
 # --- builds --------------------------------------------------------------------------------------------
 if [ "${USP_AGENT_PUBLISHED:-0}" != 1 ]; then
@@ -100,14 +102,17 @@ unit_has() {
 check "the unit sets the service type, watchdog, restart, directories, user and hardening the issue lists" unit_has
 
 # --- the packages ----------------------------------------------------------------------------------------
-package_info_is_right() {  # package_info_is_right DEB ARCH
-  local deb=$1 arch=$2 field
+package_info_is_right() {  # package_info_is_right DEB ARCH [aot]
+  local deb=$1 arch=$2 flavor=${3:-r2r} field deps
   dpkg-deb --info "$deb"
   [ "$(dpkg-deb --field "$deb" Package)" = usp-agent ] || return 1
   [ "$(dpkg-deb --field "$deb" Architecture)" = "$arch" ] || { echo "Architecture is not $arch"; return 1; }
   [ "$(dpkg-deb --field "$deb" Version)" = "$version" ] || { echo "Version is not $version"; return 1; }
   field=$(dpkg-deb --field "$deb" Depends)
-  for dep in 'libc6 (>= 2.' 'libstdc++6 (>= ' 'libgcc-s1 (>= ' adduser; do
+  # The ReadyToRun host links the C++ runtime; the NativeAOT executable only glibc.
+  deps=('libc6 (>= 2.' adduser)
+  [ "$flavor" = aot ] || deps+=('libstdc++6 (>= ' 'libgcc-s1 (>= ')
+  for dep in "${deps[@]}"; do
     case "$field" in *"$dep"*) ;; *) echo "Depends lacks $dep: $field"; return 1 ;; esac
   done
   [ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles)" = /etc/usp-agent/usp-agent.json ] || { echo "conffiles is not the configuration"; return 1; }
@@ -286,5 +291,48 @@ overlay_boots_its_user_and_directories() {
   chroot "$root" usp-agent --version | grep -q "^usp-agent $version "
 }
 check "overlay over a Debian 12 root: sysusers.d and tmpfiles.d make the user, groups and state directory; the unit verifies" overlay_boots_its_user_and_directories
+
+# --- MemoryDenyWriteExecute and the NativeAOT flavor ----------------------------------------------------------
+runs_under_mdwe() {  # runs_under_mdwe BINARY: ready, then status 0 on SIGTERM, under MemoryDenyWriteExecute=yes's rules
+  local dir="$work/mdwe" out="$work/mdwe.out" pid i
+  rm -rf "$dir" && mkdir -p "$dir"
+  /usr/bin/python3 tests/deploy/mdwe-exec.py "$1" run --data-dir "$dir/var" --no-mdns --bind 127.0.0.1 --coap-port 0 >"$out" 2>&1 &
+  pid=$!
+  for i in $(seq 600); do
+    grep -q '^usp-agent ready' "$out" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if ! grep -q '^usp-agent ready' "$out"; then
+    kill -KILL "$pid" 2>/dev/null; wait "$pid"; echo "exit status $?"; tail -n 5 "$out"; return 1
+  fi
+  kill -TERM "$pid" && wait "$pid"
+}
+r2r_needs_the_relaxation() { ! runs_under_mdwe out/linux-x64/usp-agent; }
+check "the ReadyToRun build cannot run under MemoryDenyWriteExecute=yes (why its unit says no)" r2r_needs_the_relaxation
+
+aot_unit_denies_write_execute() {  # aot_unit_denies_write_execute DEB
+  dpkg-deb --fsys-tarfile "$1" | tar -xOf - ./lib/systemd/system/usp-agent.service | grep -qx 'MemoryDenyWriteExecute=yes'
+}
+if [ "${USP_AGENT_PUBLISHED:-0}" = 1 ] && [ -x out/linux-x64-aot/usp-agent ] && [ -x out/linux-arm64-aot/usp-agent ]; then
+  for rid in linux-x64 linux-arm64; do
+    deploy/deb/build.sh --aot "$rid" "$debs" >&2 || { echo "not ok - deploy/deb/build.sh --aot $rid"; failed=$((failed + 1)); finish; }
+    deploy/overlay.sh --aot "$rid" "$work/overlay-$rid-aot.tar.gz" >&2 || { echo "not ok - deploy/overlay.sh --aot $rid"; failed=$((failed + 1)); finish; }
+  done
+  check "the NativeAOT build runs under MemoryDenyWriteExecute=yes" runs_under_mdwe out/linux-x64-aot/usp-agent
+  for arch in amd64 arm64; do
+    aot_deb="$debs/usp-agent_${version}_${arch}-aot.deb"
+    machine=x86-64; [ "$arch" = arm64 ] && machine=aarch64
+    check "dpkg-deb --info: $arch NativeAOT package: architecture, version, conffile, computed Depends" package_info_is_right "$aot_deb" "$arch" aot
+    check "dpkg-deb --contents: $arch NativeAOT package holds exactly the agent's files, an $machine executable" package_contents_are_right "$aot_deb" "$machine"
+    check "the $arch NativeAOT package's unit sets MemoryDenyWriteExecute=yes" aot_unit_denies_write_execute "$aot_deb"
+    check "lintian: $arch NativeAOT package has no error or warning" lintian_clean "$aot_deb"
+  done
+  check "overlay linux-x64 NativeAOT: the package's files under /usr and /etc" overlay_is_laid_out "$work/overlay-linux-x64-aot.tar.gz"
+  check "overlay linux-arm64 NativeAOT: the package's files under /usr and /etc" overlay_is_laid_out "$work/overlay-linux-arm64-aot.tar.gz"
+else
+  say "NativeAOT checks skipped: publish.sh --aot linux-x64 linux-arm64 and USP_AGENT_PUBLISHED=1 run them (.ci/run does)"
+  skipped=$((skipped + 11))
+fi
 
 finish
