@@ -14,11 +14,11 @@ configuration=Release
 say() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 
 # --- Debian packages the tests drive as independent peers -----------------------------------
-# libcoap3-bin: coap-client-*/coap-server-* (CoAP interop); protobuf-compiler: protoc-encoded Records
-# sent by third-party clients; nodejs/npm: the node-coap + protobufjs Controller in tests/interop.
-# systemd, lintian, debootstrap, dpkg-dev, file: the deployment tests (tests/deploy/run.sh), with the arm64 C and C++
+# libcoap3-bin: coap-client-*/coap-server-* (CoAP interop); nodejs/npm: the node-coap + protobufjs
+# Controller and encoder in tests/interop.
+# systemd, lintian, debootstrap, dpkg-dev, file, python3-seccomp: the deployment tests (tests/deploy/run.sh), with the arm64 C and C++
 # runtime libraries that dpkg-shlibdeps reads for the arm64 package.
-apt_packages=(libcoap3-bin protobuf-compiler python3-protobuf systemd lintian debootstrap dpkg-dev file
+apt_packages=(libcoap3-bin python3-protobuf systemd lintian debootstrap dpkg-dev file python3-seccomp
   libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64)
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
@@ -42,6 +42,8 @@ if [ ! -d tests/interop/node_modules ] || [ tests/interop/package.json -nt tests
   (cd tests/interop && npm install --no-audit --no-fund --loglevel=error >/dev/null)
   touch tests/interop/node_modules
 fi
+# The USP schemas the tests compare against and encode with: usp-js's protobufjs descriptors (pinned, checked).
+tests/interop/fetch-usp-schemas.sh
 
 command -v dotnet >/dev/null 2>&1 || { say "the .NET SDK (dotnet) is not on PATH"; exit 2; }
 
@@ -76,6 +78,7 @@ if [ "$(id -u)" -eq 0 ]; then
   else
     passed=$((passed + $(sed -n 's/.*passed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
     failed=$((failed + $(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+    skipped=$((skipped + $(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
   fi
 else
   say "tests/deploy/run.sh skipped: it needs root (chroot, mount)"
