@@ -3,6 +3,7 @@
 # tests/interop), restores and builds once, runs each test project, and ends with the summary line
 #   N passed, N failed[, N skipped]
 # computed from the TRX results. Exit status 0 means every test passed.
+# USP_LONG_TESTS=1 runs the long variants of the robustness tests (e.g. 200 SIGKILL trials instead of 20).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

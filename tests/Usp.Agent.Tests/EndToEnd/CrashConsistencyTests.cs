@@ -41,7 +41,7 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
 
             await e2e.KillAndRestartAsync(dataDir =>
             {
-                answersLost += stream.InFlight is null ? 0 : 1;
+                killedInFlight += stream.InFlight is null ? 0 : 1;
                 Assert.Equal("ok", IntegrityCheck(Path.Combine(dataDir, "usp-agent.db")));
             });
 
