@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Usp.Agent;
 using Usp.Agent.Cli;
+using Usp.Agent.Discovery;
 using Usp.Agent.Engine;
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.LocalAdmin;
@@ -114,7 +115,16 @@ namespace Usp.Agent
             services.AddHostedService(new NotYetAvailableReporter(options, log.For<NotYetAvailableReporter>()));
 
             // MTP listeners; readiness waits for each. Once all listen, the notification loop starts (Boot! first).
-            services.AddMtpListener(new CoapMtpListener(options, engine, outbound, log.For<CoapMtpListener>()));
+            // mDNS/DNS-SD: the resolver serves .local Controller hosts and Controller discovery; the backend advertises.
+            // It comes after the listener so that it stops first: the goodbye goes out while the MTP still answers.
+            var mdnsInterfaces = new MdnsInterfaces(options.Discovery.Interfaces, System.Net.IPAddress.Parse(options.Bind));
+            MdnsResolver? mdns = options.Mdns ? new MdnsResolver(mdnsInterfaces, log.For<MdnsResolver>()) : null;
+            services.AddMtpListener(new CoapMtpListener(options, engine, outbound, log.For<CoapMtpListener>(), mdns));
+            if (options.Mdns)
+            {
+                services.AddHostedService(DiscoveryComposition.Backend(options.Discovery, engine, mdnsInterfaces, log, time));
+            }
+
             services.AddReadinessObserver(services.AddHostedService(new NotificationRunner(engine, log.For<NotificationRunner>())));
 
             if (systemd.WatchdogPingInterval is { } pingInterval)

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Usp.Agent.Coap;
+using Usp.Agent.Discovery;
 using Usp.Agent.Engine;
 using Usp.Agent.Hosting;
 using Usp.DataModel;
@@ -39,12 +40,14 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
     private readonly Dictionary<int, ServedPort> _ports = [];
     private readonly Lock _portsGate = new();
     private readonly InboundRecordLanes<InboundRecord> _lanes;
+    private readonly MdnsResolver? _mdns;
     private UspEngine? _engine;
     private string? _firstCoapMtp;
     private Task _reconcileLoop = Task.CompletedTask;
 
-    public CoapMtpListener(AgentOptions options, AgentEngine engine, OutboundRecordRouter router, ILogger<CoapMtpListener> logger)
+    public CoapMtpListener(AgentOptions options, AgentEngine engine, OutboundRecordRouter router, ILogger<CoapMtpListener> logger, MdnsResolver? mdns = null)
     {
+        _mdns = mdns;
         _options = options;
         _agentEngine = engine;
         _router = router;
@@ -118,7 +121,7 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
     {
         UspEngine? engine = _engine;
         ControllerMtp? mtp = engine?.GetControllerMtps(controllerEndpointId)
-            .FirstOrDefault(m => string.Equals(m.Protocol, "CoAP", StringComparison.OrdinalIgnoreCase) && !m.EnableEncryption && m.Host.Length > 0);
+            .FirstOrDefault(m => string.Equals(m.Protocol, "CoAP", StringComparison.OrdinalIgnoreCase) && !m.EnableEncryption && (m.Host.Length > 0 || _mdns is not null));
         if (engine is null || mtp is null)
         {
             return new DeliveryResult(DeliveryOutcome.NoMtp, 0, $"{controllerEndpointId} has no enabled CoAP MTP (without encryption) this agent can use");
@@ -131,8 +134,31 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        (string host, int port, string path) = (mtp.Host, mtp.Port, mtp.ResourcePath);
+        if (host.Length == 0)
+        {
+            // R-DIS.7: no address configured; the Controller's DNS-SD records say where its CoAP MTP is.
+            ControllerLocation? found = await _mdns!.BrowseControllerAsync(controllerEndpointId, linked.Token).ConfigureAwait(false);
+            if (found is null || found.Encrypted)
+            {
+                return new DeliveryResult(DeliveryOutcome.NoMtp, 0, found is null
+                    ? $"{controllerEndpointId} has no CoAP address configured and none was found under _usp-ctr-coap._udp by mDNS"
+                    : $"{controllerEndpointId} advertises only an encrypted CoAP MTP, which this build cannot use");
+            }
+
+            (host, port, path) = (found.Address.ToString(), found.Port, path.Length > 0 ? path : found.Path);
+        }
+        else if (await ResolveLocalAsync(host, linked.Token).ConfigureAwait(false) is not { } resolved)
+        {
+            return new DeliveryResult(DeliveryOutcome.TimedOut, 0, $"no mDNS answer for {host}");
+        }
+        else
+        {
+            host = resolved;
+        }
+
         DeliveryResult result = await source.Port.Poster.PostAsync(
-            mtp.Host, mtp.Port, mtp.ResourcePath,
+            host, port, path,
             address => ReplyTo.Format(_localAddress.Towards(address).ToString(), source.Port.Port, source.Path, secure: false, ReplyToForm.Uri),
             record, linked.Token).ConfigureAwait(false);
         if (!result.Succeeded)
@@ -141,6 +167,17 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
         }
 
         return result;
+    }
+
+    /// <summary>R-DIS.5: a <c>.local</c> host is resolved through mDNS (when enabled); any other host is returned as it is.</summary>
+    private async ValueTask<string?> ResolveLocalAsync(string host, CancellationToken cancellationToken)
+    {
+        if (_mdns is null || !MdnsResolver.IsLocalName(host))
+        {
+            return host;
+        }
+
+        return (await _mdns.ResolveHostAsync(host, cancellationToken).ConfigureAwait(false))?.ToString();
     }
 
     /// <summary>--coap-port (or Agent:CoapPort) names the port of the first CoAP MTP; 0 leaves it unserved for this run.</summary>
@@ -369,8 +406,9 @@ internal sealed partial class CoapMtpListener : IMtpListener, IHostedService, IM
         foreach (byte[] response in result.ResponseBytes)
         {
             ReplyTo to = inbound.ReplyTo;
+            string host = await ResolveLocalAsync(to.Host, cancellationToken).ConfigureAwait(false) ?? to.Host;
             DeliveryResult delivery = await inbound.Port.Poster.PostAsync(
-                to.Host, to.Port, to.Path, inbound.Ours.In(to.Form), response, cancellationToken, continueOnReceiveThread: true).ConfigureAwait(false);
+                host, to.Port, to.Path, inbound.Ours.In(to.Form), response, cancellationToken, continueOnReceiveThread: true).ConfigureAwait(false);
             if (!delivery.Succeeded)
             {
                 LogAnswerFailed(fromId, to.ToString(), delivery.Outcome, delivery.Detail ?? "");
