@@ -179,7 +179,7 @@ internal sealed partial class MdnsResponder
     private void Rename(MdnsClaim claim, DateTimeOffset now)
     {
         _recentConflicts.Enqueue(now);
-        while (_recentConflicts.Count > 0 && now - _recentConflicts.Peek() > TimeSpan.FromSeconds(10))
+        while (_recentConflicts.Count > 15 || (_recentConflicts.Count > 0 && now - _recentConflicts.Peek() > TimeSpan.FromSeconds(10)))
         {
             _recentConflicts.Dequeue();
         }

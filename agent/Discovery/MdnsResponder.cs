@@ -49,6 +49,9 @@ internal sealed partial class MdnsResponder
     {
         bool interfacesChanged = !interfaces.SequenceEqual(_interfaces);
         MdnsAdvertisement previous = _advertisement;
+
+        // Names claimed together probe together (one packet per interface), after one random 0–250 ms wait (§8.1).
+        DateTimeOffset probeStart = now + RandomDelay(0, 250);
         _advertisement = advertisement;
         _interfaces = interfaces;
 
@@ -61,7 +64,7 @@ internal sealed partial class MdnsResponder
 
             host = new MdnsClaim(HostKey, advertisement.HostLabel, MdnsAdvertisement.LocalDomain, isHost: true);
             _claims[HostKey] = host;
-            host.StartProbing(now + RandomDelay(0, 250));
+            host.StartProbing(probeStart);
         }
         else if (interfacesChanged && host.IsAnswerable)
         {
@@ -89,7 +92,7 @@ internal sealed partial class MdnsResponder
 
                 claim = new MdnsClaim(service.Key, service.InstanceLabel, MdnsRecords.ServiceType(service), isHost: false);
                 _claims[service.Key] = claim;
-                claim.StartProbing(now + RandomDelay(0, 250));
+                claim.StartProbing(probeStart);
             }
             else if ((!service.Equals(before) || interfacesChanged) && claim.IsAnswerable)
             {
@@ -156,13 +159,17 @@ internal sealed partial class MdnsResponder
             }
         }
 
-        foreach (MdnsClaim claim in probing.Concat(announcing))
+        foreach (MdnsClaim claim in probing)
         {
-            ClaimState before = claim.State;
             claim.Advance(now);
-            if (before == ClaimState.Announcing && claim.State == ClaimState.Established && claim.Step == MdnsClaim.AnnounceCount)
+        }
+
+        foreach (MdnsClaim claim in announcing)
+        {
+            claim.Advance(now);
+            if (claim.Step == 1)
             {
-                LogEstablished(claim.Name.ToString());
+                LogAnnounced(claim.Name.ToString(), _interfaces.Count);
             }
         }
 
@@ -196,12 +203,9 @@ internal sealed partial class MdnsResponder
     /// <summary>Goodbye (TTL 0) for every record that went out, on every interface: the agent is stopping.</summary>
     public void Goodbye()
     {
-        foreach (MdnsClaim claim in _claims.Values.Where(c => c.WasAnnounced))
+        foreach (MdnsInterface iface in _interfaces)
         {
-            foreach (MdnsInterface iface in _interfaces)
-            {
-                SendGoodbye(RecordsOf(claim, iface), [iface]);
-            }
+            SendGoodbye(_claims.Values.Where(c => c.WasAnnounced).SelectMany(c => RecordsOf(c, iface)), [iface]);
         }
 
         _pending.Clear();
@@ -303,8 +307,8 @@ internal sealed partial class MdnsResponder
     /// <summary>Records we may give on <paramref name="iface"/> now.</summary>
     private List<DnsRecord> Answerable(MdnsInterface iface) => [.. _claims.Values.Where(c => c.IsAnswerable).SelectMany(c => RecordsOf(c, iface))];
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "mDNS: {Name} announced.")]
-    private partial void LogEstablished(string name);
+    [LoggerMessage(Level = LogLevel.Information, Message = "mDNS: {Name} announced on {Interfaces} interface(s).")]
+    private partial void LogAnnounced(string name, int interfaces);
 
     /// <summary>A delayed multicast answer (shared records wait 20–120 ms, RFC 6762 §6).</summary>
     private sealed record PendingResponse(int Interface, List<DnsRecord> Answers, List<DnsRecord> Additionals, DateTimeOffset Due, TimeSpan RateLimit);
