@@ -16,7 +16,9 @@ say() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 # --- Debian packages the tests drive as independent peers -----------------------------------
 # libcoap3-bin: coap-client-*/coap-server-* (CoAP interop); protobuf-compiler: protoc-encoded Records
 # sent by third-party clients; nodejs/npm: the node-coap + protobufjs Controller in tests/interop.
-apt_packages=(libcoap3-bin protobuf-compiler python3-protobuf)
+# avahi-daemon, avahi-utils, dbus, python3-zeroconf: the mDNS peers of the discovery tests, which start their own
+# avahi-daemon and bus inside network namespaces (tests/Usp.Agent.Tests/Discovery).
+apt_packages=(libcoap3-bin protobuf-compiler python3-protobuf avahi-daemon avahi-utils dbus python3-zeroconf)
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 
@@ -28,8 +30,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   say "installing Debian packages: ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Installing avahi-daemon must not start a daemon on the host (it would answer on the host's UDP 5353 for the
+  # rest of the run): without a policy-rc.d of the machine's own, one that refuses every start is in place meanwhile.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=""
+  if [ ! -e "$policy" ]; then
+    own_policy=1
+    printf '#!/bin/sh\n# tests/run.sh: no service starts while the test peers are installed\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod 755 "$policy"
+  fi
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+  status=0
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  [ -z "$own_policy" ] || $sudo rm -f "$policy"
+  [ "$status" -eq 0 ] || { say "apt-get install failed ($status)"; exit "$status"; }
 fi
 
 # --- npm packages for the independent Controller and CoAP peer --------------------------------
