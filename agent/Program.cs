@@ -1,14 +1,17 @@
 using Microsoft.Extensions.Hosting;
-using Usp.Agent;
+using Microsoft.Extensions.Logging;
 using Usp.Agent.Cli;
+using Usp.Agent.Coap;
 using Usp.Agent.Discovery;
 using Usp.Agent.Engine;
-using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.LocalAdmin;
 using Usp.Agent.Hosting.Logging;
 using Usp.Agent.Hosting.Reboot;
 using Usp.Agent.Hosting.Systemd;
+using Usp.Agent.Hosting;
 using Usp.Agent.Mtp;
+using Usp.Agent.Mtp.Coap;
+using Usp.Agent;
 
 var commandLine = new AgentCommandLine(
     (settings, cancellationToken) => AgentComposition.RunAgentAsync(AgentComposition.LaunchOf(settings), Console.Error, cancellationToken),
@@ -95,7 +98,10 @@ namespace Usp.Agent
 
             // The engine's database is the one place the boot cause lives (the engine records Device.Reboot()'s there).
             var bootCause = new EngineBootCauseStore();
-            var outbound = new OutboundRecordRouter();
+            // mDNS/DNS-SD resolution (unless --no-mdns): .local Controller hosts (R-DIS.5) and Controllers without a Host (R-DIS.7).
+            var mdnsInterfaces = new MdnsInterfaces(options.Discovery.Interfaces, System.Net.IPAddress.Parse(options.Bind));
+            MdnsResolver? mdns = options.Mdns ? new MdnsResolver(mdnsInterfaces, log.For<MdnsResolver>()) : null;
+            var outbound = new OutboundRecordRouter(mdns);
             var reboot = new RebootHandler(bootCause, plan, RestartPlan.Choose(options, systemd.IsSystemdService), lifetime, log.For<RebootHandler>());
             var engine = new AgentEngine(options, bootCause, outbound, reboot, log, log.For<AgentEngine>());
             services.AddShutdownParticipant(engine);
@@ -109,20 +115,22 @@ namespace Usp.Agent
 
             // Opens the engine once the admin socket has claimed the data directory.
             services.AddHostedService(engine);
-            var announcer = new ConsoleAnnouncer(launch.Output, options, bootCause, () => engine.Engine.EndpointId);
+            var announcer = new ConsoleAnnouncer(launch.Output, options, bootCause, () => engine.Engine.Identity);
             services.AddReadinessObserver(services.AddHostedService(announcer));
             services.AddReadinessObserver(services.AddHostedService(new SystemdLifecycleNotifier(notifier)));
             services.AddHostedService(new NotYetAvailableReporter(options, log.For<NotYetAvailableReporter>()));
 
             // MTP listeners; readiness waits for each. Once all listen, the notification loop starts (Boot! first).
-            // mDNS/DNS-SD: the resolver serves .local Controller hosts and Controller discovery; the backend advertises.
-            // It comes after the listener so that it stops first: the goodbye goes out while the MTP still answers.
-            var mdnsInterfaces = new MdnsInterfaces(options.Discovery.Interfaces, System.Net.IPAddress.Parse(options.Bind));
-            MdnsResolver? mdns = options.Mdns ? new MdnsResolver(mdnsInterfaces, log.For<MdnsResolver>()) : null;
-            services.AddMtpListener(new CoapMtpListener(options, engine, outbound, log.For<CoapMtpListener>(), mdns));
+            ILogger coapLog = log.For<UdpCoapTransport>();
+            ICoapTransportFactory[] coapTransports = [new UdpCoapTransportFactory(message => coapLog.LogDebug("{Message}", message))];
+            var coap = new CoapMtpListener(options, engine.WhenOpen, outbound, coapTransports, log.For<CoapMtpListener>(), hostNames: mdns);
+            services.AddMtpListener(coap);
+
+            // The mDNS/DNS-SD backend advertises what the MTP serves. It comes after the MTP so that it stops first:
+            // the goodbye goes out while the MTP still answers.
             if (options.Mdns)
             {
-                services.AddHostedService(DiscoveryComposition.Backend(options.Discovery, engine, mdnsInterfaces, log, time));
+                services.AddHostedService(DiscoveryComposition.Backend(options.Discovery, engine, coap.Served, mdnsInterfaces, log, time));
             }
 
             services.AddReadinessObserver(services.AddHostedService(new NotificationRunner(engine, log.For<NotificationRunner>())));

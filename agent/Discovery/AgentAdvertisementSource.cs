@@ -1,14 +1,15 @@
 using Usp.Agent.Engine;
+using Usp.Agent.Mtp;
 using Usp.DataModel;
 using Usp.DataModel.Store;
 
 namespace Usp.Agent.Discovery;
 
 /// <summary>
-/// The agent's advertisement from the data model: one <c>_usp-agt-coap._udp</c> instance per CoAP MTP that is
-/// served (Enable true and Status Up), named by the EndpointID (R-DIS.8), with TXT <c>path=</c> the CoAP resource
-/// path (R-COAP.3), <c>name=</c> Device.DeviceInfo.FriendlyName (R-DIS.9/10), and <c>encrypt</c> when the MTP is
-/// CoAP over DTLS (R-DIS.11a). Signals a change when an MTP or the FriendlyName is committed.
+/// The agent's advertisement: one <c>_usp-agt-coap._udp</c> instance per endpoint the CoAP MTP serves (its
+/// served-endpoints event), named by the EndpointID (R-DIS.8), with TXT <c>path=</c> the CoAP resource path
+/// (R-COAP.3), <c>name=</c> Device.DeviceInfo.FriendlyName (R-DIS.9/10), and <c>encrypt</c> when the endpoint is
+/// CoAP over DTLS (R-DIS.11a). Signals a change when the served endpoints change or the FriendlyName is committed.
 /// </summary>
 internal sealed class AgentAdvertisementSource : IMdnsAdvertisementSource
 {
@@ -16,15 +17,18 @@ internal sealed class AgentAdvertisementSource : IMdnsAdvertisementSource
     public const string FriendlyNamePath = "Device.DeviceInfo.FriendlyName";
 
     private readonly AgentEngine _engine;
+    private readonly IServedEndpoints _served;
     private readonly string _hostLabel;
     private readonly IReadOnlyList<string> _subtypes;
     private Action? _changed;
 
-    public AgentAdvertisementSource(AgentEngine engine, string hostLabel, IReadOnlyList<string> subtypes)
+    public AgentAdvertisementSource(AgentEngine engine, IServedEndpoints served, string hostLabel, IReadOnlyList<string> subtypes)
     {
         _engine = engine;
+        _served = served;
         _hostLabel = hostLabel;
         _subtypes = subtypes;
+        served.Changed += (_, _) => _changed?.Invoke();
         _ = engine.WhenOpen.ContinueWith(
             opened =>
             {
@@ -58,14 +62,10 @@ internal sealed class AgentAdvertisementSource : IMdnsAdvertisementSource
 
             // One instance name per instance: the first (encrypted MTPs first, then in MTP order) is the EndpointID
             // itself; any further CoAP MTP is "<EndpointID> (port N)" (see README, "mDNS and DNS-SD").
-            IEnumerable<AgentMtp> served = engine.GetAgentMtps()
-                .Where(m => string.Equals(m.Protocol, "CoAP", StringComparison.OrdinalIgnoreCase) && engine.GetValue(m.Path + "Status") == "Up")
-                .OrderBy(m => m.EnableEncryption ? 0 : 1)
-                .ThenBy(m => m.Path, StringComparer.Ordinal);
-            foreach (AgentMtp mtp in served)
+            foreach (ServedEndpoint endpoint in _served.Current.OrderBy(e => e.Secure ? 0 : 1).ThenBy(e => e.MtpRow, StringComparer.Ordinal))
             {
-                string? qualifier = services.Count == 0 ? null : $" (port {mtp.Port})";
-                services.Add(Service(mtp.Path, engine.EndpointId, qualifier, mtp.Port, ResourcePath(mtp, engine.EndpointId), friendlyName, mtp.EnableEncryption, _subtypes));
+                string? qualifier = services.Count == 0 ? null : $" (port {endpoint.Port})";
+                services.Add(Service(endpoint.MtpRow, engine.EndpointId, qualifier, endpoint.Port, endpoint.Path, friendlyName, endpoint.Secure, _subtypes));
             }
 
             return new MdnsAdvertisement(_hostLabel, services);
@@ -86,18 +86,13 @@ internal sealed class AgentAdvertisementSource : IMdnsAdvertisementSource
         return new MdnsService(key, label, AgentServiceType, (ushort)port, txt, subtypes);
     }
 
-    /// <summary>The CoAP resource path the MTP serves, as its Uri-Path segments joined (no leading slash).</summary>
-    public static string ResourcePath(AgentMtp mtp, string endpointId) =>
-        (string.IsNullOrWhiteSpace(mtp.ResourcePath) ? $"e/{endpointId}" : mtp.ResourcePath).Trim('/');
-
     private void OnCommitted(object? sender, ChangesCommittedEventArgs e)
     {
-        // Under the engine lock: only signal; the responder reads the data model on its own thread.
+        // Under the engine lock: only signal; the responder reads the data model on its own thread. MTP changes
+        // arrive through the served endpoints, once the MTP has acted on them.
         foreach (DataModelChange change in e.Changes)
         {
-            if (change.Path.StartsWith("Device.LocalAgent.MTP.", StringComparison.Ordinal) ||
-                change.Path.StartsWith(FriendlyNamePath, StringComparison.Ordinal) ||
-                change.Path.StartsWith("Device.LocalAgent.EndpointID", StringComparison.Ordinal))
+            if (change.Path.StartsWith(FriendlyNamePath, StringComparison.Ordinal))
             {
                 _changed?.Invoke();
                 return;

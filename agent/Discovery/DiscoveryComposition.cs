@@ -2,15 +2,16 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Usp.Agent.Engine;
 using Usp.Agent.Hosting.Logging;
+using Usp.Agent.Mtp;
 
 namespace Usp.Agent.Discovery;
 
 /// <summary>Chooses the advertising backend: never two responders for one host.</summary>
 internal static partial class DiscoveryComposition
 {
-    public static IHostedService Backend(DiscoveryOptions options, AgentEngine engine, MdnsInterfaces interfaces, ConsoleLog log, TimeProvider time)
+    public static IHostedService Backend(DiscoveryOptions options, AgentEngine engine, IServedEndpoints served, MdnsInterfaces interfaces, ConsoleLog log, TimeProvider time)
     {
-        var source = new AgentAdvertisementSource(engine, options.HostLabel(), options.Subtypes);
+        var source = new AgentAdvertisementSource(engine, served, options.HostLabel(), options.Subtypes);
         bool avahi = options.Backend switch
         {
             DiscoveryBackend.Avahi => true,

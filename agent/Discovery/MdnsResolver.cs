@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Usp.Agent.Discovery.Dns;
+using Usp.Agent.Mtp;
+using Usp.DataModel;
 
 namespace Usp.Agent.Discovery;
 
@@ -12,6 +14,7 @@ namespace Usp.Agent.Discovery;
 /// after 1 s and 2 s; responders answer them by unicast. It works beside either backend and never binds 5353.
 /// </summary>
 internal sealed partial class MdnsResolver(MdnsInterfaces interfaces, ILogger<MdnsResolver> logger, int port = MdnsResponder.MdnsPort)
+    : IHostNameResolver, IControllerLocator
 {
     public const string ControllerServiceType = "_usp-ctr-coap._udp.local";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
@@ -19,6 +22,28 @@ internal sealed partial class MdnsResolver(MdnsInterfaces interfaces, ILogger<Md
 
     public static bool IsLocalName(string host) =>
         host.TrimEnd('.').EndsWith(".local", StringComparison.OrdinalIgnoreCase) && !IPAddress.TryParse(host, out _);
+
+    public bool Handles(string host) => IsLocalName(host);
+
+    public Task<IPAddress?> ResolveAsync(string host, CancellationToken cancellationToken) => ResolveHostAsync(host, cancellationToken);
+
+    public async Task<ControllerMtp?> LocateAsync(ControllerMtp configured, string controllerEndpointId, CancellationToken cancellationToken)
+    {
+        if (!string.Equals(configured.Protocol, "CoAP", StringComparison.OrdinalIgnoreCase) ||
+            await BrowseControllerAsync(controllerEndpointId, cancellationToken).ConfigureAwait(false) is not { } found)
+        {
+            return null;
+        }
+
+        // The configured Path wins over the advertised one; the advertised "encrypt" makes encryption required (R-DIS.11a).
+        return configured with
+        {
+            Host = found.Address.ToString(),
+            Port = found.Port,
+            ResourcePath = configured.ResourcePath.Length > 0 ? configured.ResourcePath : found.Path,
+            EnableEncryption = configured.EnableEncryption || found.Encrypted,
+        };
+    }
 
     /// <summary>An address of <paramref name="host"/> (a <c>.local</c> name), IPv4 first; null when nobody answers in 3 s.</summary>
     public async Task<IPAddress?> ResolveHostAsync(string host, CancellationToken cancellationToken)

@@ -21,6 +21,9 @@ internal static class TestAgent
 
             // Never mDNS on the host: UDP 5353 belongs to the host's responder; the discovery tests use namespaces.
             ["Agent:Mdns"] = "false",
+
+            // The device identity is read from an empty stand-in for /, not from this machine.
+            ["Agent:SystemRoot"] = directory.File("sysroot"),
         };
         foreach ((string key, string? value) in commandLine ?? new Dictionary<string, string?>())
         {
