@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Usp.Agent.Tests.EndToEnd;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 using Usp.Proto;
 using Record = Usp.Proto.Record;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Usp.Agent.Tests.Hosting;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.Discovery;
 
