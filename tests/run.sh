@@ -18,7 +18,10 @@ say() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 # Controller and encoder in tests/interop.
 # avahi-daemon, avahi-utils, dbus, python3-zeroconf: the mDNS peers of the discovery tests, which start their own
 # avahi-daemon and bus inside network namespaces (tests/Usp.Agent.Tests/Discovery).
-apt_packages=(libcoap3-bin python3-protobuf avahi-daemon avahi-utils dbus python3-zeroconf)
+# systemd, lintian, debootstrap, dpkg-dev, file, python3-seccomp: the deployment tests (tests/deploy/run.sh), with the arm64 C and C++
+# runtime libraries that dpkg-shlibdeps reads for the arm64 package.
+apt_packages=(libcoap3-bin python3-protobuf avahi-daemon avahi-utils dbus python3-zeroconf systemd lintian debootstrap dpkg-dev file python3-seccomp
+  libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64)
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 
@@ -30,6 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   say "installing Debian packages: ${missing[*]}"
+  dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64
   # Installing avahi-daemon must not start a daemon on the host (it would answer on the host's UDP 5353 for the
   # rest of the run): without a policy-rc.d of the machine's own, one that refuses every start is in place meanwhile.
   policy=/usr/sbin/policy-rc.d
@@ -77,8 +81,25 @@ for project in tests/*/*.Tests.csproj; do
   fi
 done
 
-# --- summary from the TRX files ---------------------------------------------------------------------
+# --- what deploy/ ships: unit, packages, overlays (needs root: chroot and mounts) --------------------
 passed=0 failed=0 skipped=0
+if [ "$(id -u)" -eq 0 ]; then
+  say "running tests/deploy/run.sh"
+  tests/deploy/run.sh "$results/deploy.counts" || true
+  if [ ! -f "$results/deploy.counts" ]; then
+    say "tests/deploy/run.sh ended without results"
+    crashed=$((crashed + 1))
+  else
+    passed=$((passed + $(sed -n 's/.*passed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+    failed=$((failed + $(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+    skipped=$((skipped + $(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+  fi
+else
+  say "tests/deploy/run.sh skipped: it needs root (chroot, mount)"
+  skipped=$((skipped + 1))
+fi
+
+# --- summary from the TRX files ---------------------------------------------------------------------
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
