@@ -39,7 +39,8 @@ kb_to_mb() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
 
 # One agent run: prints "ready_ms first_announcement_ms rss_kb anon_kb packets_in_idle_window"
 run_agent() {
-  local mode=$1 idle=$2 run=$3 capture_out="$work/capture.$run.$mode" fifo="$work/out.$run.$mode"
+  local mode=$1 idle=$2 run=$3
+  local capture_out="$work/capture.$run.$mode" fifo="$work/out.$run.$mode"
   ip netns exec "$peer_ns" /usr/bin/python3 "$repo/tests/interop/mdns/zc.py" capture $((idle + 30)) 10.253.14.2 >"$capture_out" 2>/dev/null &
   local capture=$!
   pids+=("$capture")
