@@ -63,6 +63,7 @@ internal sealed class AgentDtlsClient(DtlsSecurity security, DtlsHandshakeObserv
             Certificate = _verdict?.Leaf.RawData ?? (Resumed ? target.ResumedIdentity?.Certificate : null),
             Anchor = _verdict?.Anchor?.RawData ?? (Resumed ? target.ResumedIdentity?.Anchor : null),
             PskIdentity = target.Psk?.Identity,
+            Resumed = Resumed,
             CipherSuite = DtlsNames.CipherSuite(parameters.CipherSuite),
         };
     }

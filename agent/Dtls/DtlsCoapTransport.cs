@@ -186,6 +186,18 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport
         throw new IOException($"no DTLS session with {peer}");
     }
 
+    /// <summary>Ends the session with <paramref name="peer"/> (close_notify); false when there was none.</summary>
+    public bool CloseSession(IPEndPoint peer, string reason)
+    {
+        if (!_byAddress.TryGetValue(UdpCoapTransport.Normalize(peer), out DtlsPeerSession? session))
+        {
+            return false;
+        }
+
+        Forget(session, reason);
+        return true;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_stopping)

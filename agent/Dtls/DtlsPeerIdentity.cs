@@ -18,6 +18,9 @@ internal sealed record DtlsPeerIdentity
     /// <summary>The PSK identity, when the session was keyed by a pre-shared key.</summary>
     public string? PskIdentity { get; init; }
 
+    /// <summary>The session was resumed (an abbreviated handshake; the identity is the one the original handshake proved).</summary>
+    public bool Resumed { get; init; }
+
     /// <summary>The negotiated cipher suite's name, for logs.</summary>
     public required string CipherSuite { get; init; }
 }
