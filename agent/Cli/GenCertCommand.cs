@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using Usp.Agent.Dtls;
 using Usp.Agent.Hosting;
+using Usp.DataModel;
 
 namespace Usp.Agent.Cli;
 
@@ -23,9 +24,9 @@ internal static class GenCertCommand
             id.Validators.Add(result =>
             {
                 string? value = result.GetValueOrDefault<string>();
-                if (value is not null && !EndpointIdFormat.IsValid(value))
+                if (value is not null && !EndpointIdentity.IsValid(value, out string problem))
                 {
-                    result.AddError($"{result.Option.Name} '{value}' is not {EndpointIdFormat.Requirement}.");
+                    result.AddError($"{result.Option.Name} '{value}' is not {EndpointIdentity.Requirement}: {problem}");
                 }
             });
         }

@@ -72,7 +72,7 @@ internal sealed partial class DtlsCoapTransport
             _handshakes++;
             var session = new DtlsPeerSession(this, peer, isClient: true, _datagramLimit) { HoldsHandshakeSlot = true };
             _byAddress[peer] = session;
-            DtlsClientTarget target = ClientTargetFor(peer);
+            DtlsClientTarget target = TargetFor(peer);
             if (_clientSessions.Resumable(peer) is { } resumable)
             {
                 target = target with { Resume = resumable.Session, ResumedIdentity = resumable.Identity };

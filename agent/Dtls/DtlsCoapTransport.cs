@@ -17,7 +17,7 @@ namespace Usp.Agent.Dtls;
 /// for <see cref="DtlsSessionSettings.IdleTimeout"/>, and capped in number. Both roles share the socket: a send to
 /// a peer without a session opens one as a DTLS client.
 /// </summary>
-internal sealed partial class DtlsCoapTransport : ICoapTransport
+internal sealed partial class DtlsCoapTransport : ICoapTransport, ICoapPeerExpectation
 {
     private const byte ContentTypeHandshake = 22;
     private const byte ContentTypeConnectionId = 25;
@@ -37,6 +37,7 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport
     private readonly DtlsClientSessions _clientSessions;
     private readonly FloodLog _flood;
     private readonly int _datagramLimit;
+    private readonly Dictionary<IPEndPoint, DtlsClientTarget> _expected = [];
     private int _handshakes;
     private CoapDatagramHandler? _onDatagram;
     private Thread? _receiveThread;
@@ -58,6 +59,8 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport
     }
 
     public IPEndPoint LocalEndPoint { get; }
+
+    public bool IsSecure => true;
 
     /// <summary>Decides whether a certificate that does not validate is accepted (TOFU); false by default.</summary>
     public Func<PeerCertificateVerdict, bool> AcceptUntrusted { get; set; } = _ => false;
@@ -114,6 +117,37 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport
     /// <summary>The identity proved by the established session with <paramref name="peer"/>, or null.</summary>
     public DtlsPeerIdentity? PeerIdentity(IPEndPoint peer) =>
         _byAddress.TryGetValue(UdpCoapTransport.Normalize(peer), out DtlsPeerSession? session) && session.IsEstablished ? session.Identity : null;
+
+    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, CoapPeer peer, CancellationToken cancellationToken) =>
+        SendAsync(datagram, peer.EndPoint, cancellationToken);
+
+    /// <summary>The expected identity of the server at <paramref name="peer"/> for the next client handshake there (bounded memory).</summary>
+    public void Expect(IPEndPoint peer, string host, string? identity)
+    {
+        peer = UdpCoapTransport.Normalize(peer);
+        lock (_expected)
+        {
+            if (_expected.Count >= 1024 && !_expected.ContainsKey(peer))
+            {
+                _expected.Clear();
+            }
+
+            _expected[peer] = new DtlsClientTarget(host, identity);
+        }
+    }
+
+    private DtlsClientTarget TargetFor(IPEndPoint peer)
+    {
+        lock (_expected)
+        {
+            if (_expected.TryGetValue(peer, out DtlsClientTarget? target))
+            {
+                return target;
+            }
+        }
+
+        return ClientTargetFor(peer);
+    }
 
     public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint peer, CancellationToken cancellationToken)
     {
@@ -327,7 +361,7 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport
                     session.Touch();
                     if (n > 0)
                     {
-                        Deliver(plaintext.AsMemory(0, n), session.Peer);
+                        Deliver(plaintext.AsMemory(0, n), session.CoapPeer);
                     }
 
                     n = dtls.ReceivePending(plaintext, 0, plaintext.Length, callback);
@@ -346,7 +380,7 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport
         }
     }
 
-    private void Deliver(ReadOnlyMemory<byte> datagram, IPEndPoint peer)
+    private void Deliver(ReadOnlyMemory<byte> datagram, CoapPeer peer)
     {
         lock (_deliverGate)
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using Org.BouncyCastle.Tls;
+using Usp.Agent.Coap;
 
 namespace Usp.Agent.Dtls;
 
@@ -9,7 +10,7 @@ namespace Usp.Agent.Dtls;
 /// <see cref="Receive(byte[],int,int,int)"/> on a small bounded inbox; once established the receive loop decrypts
 /// in place and <see cref="Receive(byte[],int,int,int)"/> never waits.
 /// </summary>
-internal sealed class DtlsPeerSession : DatagramTransport
+internal sealed class DtlsPeerSession : DatagramTransport, ICoapSecureSession
 {
     private const int InboxCapacity = 32;
     private readonly Queue<byte[]> _inbox = new();
@@ -26,6 +27,7 @@ internal sealed class DtlsPeerSession : DatagramTransport
         _peer = peer;
         IsClient = isClient;
         _datagramLimit = datagramLimit;
+        CoapPeer = new CoapPeer(peer, this);
         Touch();
     }
 
@@ -33,6 +35,12 @@ internal sealed class DtlsPeerSession : DatagramTransport
     public Lock Gate { get; } = new();
 
     public IPEndPoint Peer => _peer;
+
+    /// <summary>The peer as the CoAP layer sees it (made once per address, not per datagram).</summary>
+    public CoapPeer CoapPeer { get; private set; }
+
+    /// <summary>The EndpointID the peer's certificate carries (validated, or accepted on first use): the Record's from_id must equal it.</summary>
+    public string? AuthenticatedIdentity => Identity?.EndpointId;
 
     public bool IsClient { get; }
 
@@ -59,7 +67,11 @@ internal sealed class DtlsPeerSession : DatagramTransport
 
     public void Touch() => Interlocked.Exchange(ref _lastActivity, Environment.TickCount64);
 
-    public void MoveTo(IPEndPoint peer) => _peer = peer;
+    public void MoveTo(IPEndPoint peer)
+    {
+        _peer = peer;
+        CoapPeer = new CoapPeer(peer, this);
+    }
 
     /// <summary>Queues a received datagram (dropped when the inbox is full: DTLS retransmits).</summary>
     public void Post(ReadOnlySpan<byte> datagram)

@@ -230,6 +230,34 @@ public sealed class UspEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// The enabled <c>Device.LocalAgent.Certificate.{i}.</c> entries (AddCertificate()) with their DER, for the MTP's
+    /// trust store: (instance path, DER).
+    /// </summary>
+    public IReadOnlyList<(string Path, byte[] Der)> GetTrustedCertificates()
+    {
+        lock (_gate)
+        {
+            var list = new List<(string Path, byte[] Der)>();
+            foreach (var row in _store.Tree.Find(LocalAgentArea.Path)!.Table("Certificate")!.Rows)
+            {
+                if (row.GetValue("Enable") == "true" && row.GetValue(Operations.CertificateCommands.DerParam) is { Length: > 0 } der)
+                {
+                    try
+                    {
+                        list.Add((row.Path, Convert.FromBase64String(der)));
+                    }
+                    catch (FormatException)
+                    {
+                        // Not written by AddCertificate(); nothing to trust.
+                    }
+                }
+            }
+
+            return list;
+        }
+    }
+
     /// <summary>The agent's own enabled CoAP MTPs (Device.LocalAgent.MTP.{i}.), for the MTP layer to serve.</summary>
     public IReadOnlyList<AgentMtp> GetAgentMtps()
     {

@@ -75,7 +75,7 @@ internal sealed partial class CoapInboundRecords
         {
             ReplyTo to = inbound.ReplyTo;
             DeliveryResult delivery = await inbound.Server.Poster.PostAsync(
-                to.Host, to.Port, to.Path, inbound.Ours.In(to.Form), response, cancellationToken, continueOnReceiveThread: true).ConfigureAwait(false);
+                to.Host, to.Port, to.Path, inbound.Ours.In(to.Form), response, cancellationToken, continueOnReceiveThread: true, expectedEndpointId: inbound.Record.FromId).ConfigureAwait(false);
             if (!delivery.Succeeded)
             {
                 LogAnswerFailed(inbound.Record.FromId, to.ToString(), delivery.Outcome, delivery.Detail ?? "");

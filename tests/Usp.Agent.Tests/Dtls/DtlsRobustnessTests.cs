@@ -83,7 +83,7 @@ public class DtlsRobustnessTests
         var log = new ListLogger();
         await using var server = DtlsTestPki.Bind(pki.AgentSecurity(), new DtlsSessionSettings { MaxSessions = 64, MaxHandshakesPerAddress = 16 }, log);
         var received = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
-        server.Start((datagram, peer) => received.AddOrUpdate(peer.Port, 1, (_, n) => n + 1));
+        server.Start((datagram, peer) => received.AddOrUpdate(peer.EndPoint.Port, 1, (_, n) => n + 1));
         DtlsSecurity controller = pki.ControllerSecurity();
         var clients = Enumerable.Range(0, 65).Select(_ =>
         {
