@@ -15,8 +15,9 @@ say() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 
 # --- Debian packages the tests drive as independent peers -----------------------------------
 # libcoap3-bin: coap-client-*/coap-server-* (CoAP interop); protobuf-compiler: protoc-encoded Records
-# sent by third-party clients; nodejs/npm: the node-coap + protobufjs Controller in tests/interop.
-apt_packages=(libcoap3-bin protobuf-compiler python3-protobuf)
+# sent by third-party clients; nodejs/npm: the node-coap + protobufjs Controller in tests/interop;
+# openssl: s_client/s_server -dtls1_2 (DTLS interop); tshark: the capture showing HelloVerifyRequest first.
+apt_packages=(libcoap3-bin protobuf-compiler python3-protobuf openssl tshark)
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 
@@ -28,8 +29,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   say "installing Debian packages: ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # tshark asks whether non-root users may capture: answer no without a prompt.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # --- npm packages for the independent Controller and CoAP peer --------------------------------

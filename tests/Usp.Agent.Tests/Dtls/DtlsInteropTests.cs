@@ -112,3 +112,59 @@ public class DtlsInteropTests
         Assert.Contains("TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8", server.Log.Text, StringComparison.Ordinal);
     }
 }
+
+/// <summary>A packet capture of a handshake with our server: the stateless cookie exchange comes before any certificate.</summary>
+public class DtlsCaptureTests
+{
+    [Fact]
+    public async Task Capture_ShowsHelloVerifyRequestBeforeTheServerCertificate()
+    {
+        using var pki = new DtlsTestPki();
+        var log = new ListLogger();
+        await using var transport = DtlsTestPki.Bind(pki.AgentSecurity(), logger: log);
+        await using var endpoint = new CoapEndpoint(transport);
+        new CoapServer(endpoint).AddResource(new CoapResource("echo", (ctx, _) => ValueTask.FromResult(new CoapResponse(CoapCode.Changed, "ok"u8.ToArray()))));
+        endpoint.Start();
+        int port = transport.LocalEndPoint.Port;
+        string capture = pki.File("handshake.pcapng");
+
+        var info = new System.Diagnostics.ProcessStartInfo("tshark") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (string a in new[] { "-i", "lo", "-f", $"udp port {port}", "-w", capture })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var tshark = System.Diagnostics.Process.Start(info)!;
+        var capturing = new TaskCompletionSource();
+        tshark.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains("Capturing on", StringComparison.Ordinal) == true)
+            {
+                capturing.TrySetResult();
+            }
+        };
+        tshark.BeginErrorReadLine();
+        tshark.BeginOutputReadLine();
+        await capturing.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var (_, output, _) = await Tool.RunAsync("coap-client-openssl",
+            ["-B", "10", "-m", "post", "-e", "x", "-c", pki.Identity.ControllerCertificate, "-j", pki.Identity.ControllerKey, "-R", pki.Identity.CaCertificate,
+             $"coaps://127.0.0.1:{port}/echo"], timeout: TimeSpan.FromSeconds(40));
+        Assert.Contains("ok", output, StringComparison.Ordinal);
+        await Task.Delay(500);
+        tshark.Kill();
+        await tshark.WaitForExitAsync();
+
+        var (_, fields, error) = await Tool.RunAsync("tshark",
+            ["-r", capture, "-d", $"udp.port=={port},dtls", "-Y", "dtls.handshake.type", "-T", "fields", "-e", "udp.srcport", "-e", "dtls.handshake.type"]);
+        // One line per frame: source port, then the handshake types it carries (comma-separated).
+        var fromServer = fields.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split('\t'))
+            .Where(f => f.Length == 2 && f[0] == port.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .SelectMany(f => f[1].Split(','))
+            .ToList();
+        int helloVerify = fromServer.IndexOf("3");
+        int certificate = fromServer.IndexOf("11");
+        Assert.True(helloVerify >= 0 && certificate > helloVerify, $"server handshake types in order: {string.Join(' ', fromServer)}\n{fields}\n{error}");
+    }
+}
