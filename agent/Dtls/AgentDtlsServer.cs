@@ -74,6 +74,7 @@ internal sealed class AgentDtlsServer(DtlsSecurity security, DtlsHandshakeObserv
             CertificateTrusted = _verdict?.Trusted ?? false,
             Certificate = _verdict?.Leaf.RawData,
             Anchor = _verdict?.Anchor?.RawData,
+            AnchorPath = _verdict?.AnchorPath,
             PskIdentity = parameters.KeyExchangeAlgorithm == KeyExchangeAlgorithm.PSK && parameters.PskIdentity is { } id ? Encoding.UTF8.GetString(id) : null,
             CipherSuite = DtlsNames.CipherSuite(parameters.CipherSuite),
         };

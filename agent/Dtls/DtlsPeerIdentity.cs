@@ -15,6 +15,9 @@ internal sealed record DtlsPeerIdentity
     /// <summary>The trust anchor that validated the chain (DER), or null.</summary>
     public byte[]? Anchor { get; init; }
 
+    /// <summary>The Device.LocalAgent.Certificate.{i} path of the trust anchor, when it is one (for ControllerTrust.Credential).</summary>
+    public string? AnchorPath { get; init; }
+
     /// <summary>The PSK identity, when the session was keyed by a pre-shared key.</summary>
     public string? PskIdentity { get; init; }
 

@@ -19,6 +19,9 @@ internal sealed record PeerCertificateVerdict
     /// <summary>The trust anchor the chain ends at (a CA, or the pinned peer certificate itself); null when untrusted.</summary>
     public X509Certificate2? Anchor { get; init; }
 
+    /// <summary>The data-model path of <see cref="Anchor"/> (Device.LocalAgent.Certificate.{i}), or null when it came from the trust store file.</summary>
+    public string? AnchorPath { get; init; }
+
     /// <summary>The chain was self-signed by the peer (a TOFU candidate).</summary>
     public bool SelfSigned { get; init; }
 }
@@ -47,7 +50,7 @@ internal sealed class PeerCertificateValidator(TrustAnchors anchors, AbsoluteTim
             {
                 string? dates = absolute ? DateProblem(leaf, now) : null;
                 return dates is null
-                    ? new PeerCertificateVerdict { Trusted = true, Leaf = leaf, Names = names, Anchor = anchor, SelfSigned = selfSigned }
+                    ? new PeerCertificateVerdict { Trusted = true, Leaf = leaf, Names = names, Anchor = anchor, AnchorPath = snapshot.PathOf(anchor), SelfSigned = selfSigned }
                     : Untrusted(leaf, names, selfSigned, dates);
             }
         }
@@ -83,7 +86,7 @@ internal sealed class PeerCertificateValidator(TrustAnchors anchors, AbsoluteTim
                 X509Certificate2? anchor = FindAnchor(snapshot, x509Chain);
                 if (anchor is not null)
                 {
-                    return new PeerCertificateVerdict { Trusted = true, Leaf = leaf, Names = names, Anchor = anchor, SelfSigned = selfSigned };
+                    return new PeerCertificateVerdict { Trusted = true, Leaf = leaf, Names = names, Anchor = anchor, AnchorPath = snapshot.PathOf(anchor), SelfSigned = selfSigned };
                 }
 
                 return Untrusted(leaf, names, selfSigned, $"the chain ends at {root.Subject}, which is not a trust anchor");

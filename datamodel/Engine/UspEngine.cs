@@ -258,6 +258,28 @@ public sealed class UspEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// The Roles of the enabled <c>ControllerTrust.Credential.{i}</c> entries whose Credential is the certificate at
+    /// <paramref name="certificatePath"/> (a Controller validated by it inherits them); empty when none.
+    /// </summary>
+    public IReadOnlyList<string> GetCredentialRoles(string certificatePath)
+    {
+        string wanted = certificatePath.TrimEnd('.');
+        lock (_gate)
+        {
+            var roles = new List<string>();
+            foreach (var row in _store.Tree.Find(LocalAgentArea.Path + "ControllerTrust.")!.Table("Credential")!.Rows)
+            {
+                if (row.GetValue("Enable") == "true" && (row.GetValue("Credential") ?? "").TrimEnd('.') == wanted)
+                {
+                    roles.AddRange(Security.ControllerTrustModel.SplitList(row.GetValue("Role")).Select(r => r.TrimEnd('.')).Where(r => !roles.Contains(r)));
+                }
+            }
+
+            return roles;
+        }
+    }
+
     /// <summary>The agent's own enabled CoAP MTPs (Device.LocalAgent.MTP.{i}.), for the MTP layer to serve.</summary>
     public IReadOnlyList<AgentMtp> GetAgentMtps()
     {

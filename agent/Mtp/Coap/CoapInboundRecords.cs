@@ -43,7 +43,8 @@ internal sealed partial class CoapInboundRecords
         // A read-only request that opens its Controller's lane is handled on this (the receive) thread once the 2.04
         // is out: no thread-pool wake-up. Anything else (a Set commits to SQLite, an Operate) goes to the pool.
         Action<Action>? startHere = QuickRecord.IsReadOnlyRequest(record!) ? request.RunAfterResponse : null;
-        var inbound = new InboundRecord(record!, replyTo!, CoapSenderIdentity.Of(request.Peer), server, ours);
+        var inbound = new InboundRecord(record!, replyTo!, CoapSenderIdentity.Of(request.Peer), server, ours,
+            (request.Peer.Session as Usp.Agent.Dtls.DtlsPeerSession)?.Identity?.AnchorPath);
         if (!_lanes.TryEnqueue(record!.FromId, inbound, startHere))
         {
             return new CoapResponse(CoapCode.ServiceUnavailable, "the agent is busy or stopping; send the Record again later"u8.ToArray(), CoapContentFormat.TextPlain);
@@ -95,7 +96,10 @@ internal sealed partial class CoapInboundRecords
             return null;
         }
 
-        RecordResult result = engine.HandleRecord(inbound.Record, inbound.Sender);
+        SenderIdentity sender = inbound.Credential is { } credential
+            ? inbound.Sender with { InheritedRoles = engine.GetCredentialRoles(credential) }
+            : inbound.Sender;
+        RecordResult result = engine.HandleRecord(inbound.Record, sender);
         if (result.Dropped)
         {
             LogDropped(fromId, result.DropCode, result.DropReason ?? "");

@@ -15,7 +15,7 @@ namespace Usp.Agent.Tests.Dtls;
 /// </summary>
 public class CoapsEndToEndTests
 {
-    private sealed class Bed : IAsyncDisposable
+    internal sealed class Bed : IAsyncDisposable
     {
         private readonly TempDirectory _directory = new();
         private readonly Process _controllerServer;
@@ -55,9 +55,11 @@ public class CoapsEndToEndTests
 
         public string File(string name) => _directory.File(name);
 
-        public static async Task<Bed> StartAsync()
+        /// <param name="absoluteTime">Agent:AbsoluteTime: auto, true or false.</param>
+        public static async Task<Bed> StartAsync(string absoluteTime = "auto")
         {
             var directory = new TempDirectory();
+            System.IO.File.WriteAllText(directory.File("config.json"), $$"""{ "Agent": { "AbsoluteTime": "{{absoluteTime}}" } }""");
             var pki = new DevelopmentIdentity(directory.File("pki"));
             pki.Generate(E2EAgent.AgentId, E2EAgent.RawId, DateTimeOffset.UtcNow);
             System.IO.File.WriteAllText(directory.File("factory-defaults.txt"), E2EAgent.FactoryDefaultsFor(FreePort.Udp()) + """
@@ -83,7 +85,7 @@ public class CoapsEndToEndTests
             Process server = Process.Start(info)!;
             int coapsPort = FreePort.Udp();
             AgentProcess agent = await AgentProcess.StartAsync(directory.File("var"), directory.File("factory-defaults.txt"), FreePort.Udp(), coapsPort,
-                ["--endpoint-id", E2EAgent.AgentId, "--cert", pki.AgentCertificate, "--key", pki.AgentKey, "--trust-store", pki.CaCertificate, "--log-level", "debug"]);
+                ["--config", directory.File("config.json"), "--endpoint-id", E2EAgent.AgentId, "--cert", pki.AgentCertificate, "--key", pki.AgentKey, "--trust-store", pki.CaCertificate, "--log-level", "debug"]);
             return new Bed(pki, agent, coapsPort, server, controllerPort, directory);
         }
 
@@ -112,7 +114,7 @@ public class CoapsEndToEndTests
         }
     }
 
-    private static async Task<bool> Eventually(Func<bool> condition, TimeSpan within)
+    internal static async Task<bool> Eventually(Func<bool> condition, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
         while (!condition() && DateTime.UtcNow < deadline)

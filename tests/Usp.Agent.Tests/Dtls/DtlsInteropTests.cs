@@ -135,25 +135,32 @@ public class DtlsCaptureTests
         }
 
         using var tshark = System.Diagnostics.Process.Start(info)!;
-        var capturing = new TaskCompletionSource();
-        tshark.ErrorDataReceived += (_, e) =>
+        try
         {
-            if (e.Data?.Contains("Capturing on", StringComparison.Ordinal) == true)
+            var capturing = new TaskCompletionSource();
+            tshark.ErrorDataReceived += (_, e) =>
             {
-                capturing.TrySetResult();
-            }
-        };
-        tshark.BeginErrorReadLine();
-        tshark.BeginOutputReadLine();
-        await capturing.Task.WaitAsync(TimeSpan.FromSeconds(30));
+                if (e.Data?.Contains("Capturing on", StringComparison.Ordinal) == true)
+                {
+                    capturing.TrySetResult();
+                }
+            };
+            tshark.BeginErrorReadLine();
+            tshark.BeginOutputReadLine();
+            await capturing.Task.WaitAsync(TimeSpan.FromSeconds(60));
 
-        var (_, output, _) = await Tool.RunAsync("coap-client-openssl",
-            ["-B", "10", "-m", "post", "-e", "x", "-c", pki.Identity.ControllerCertificate, "-j", pki.Identity.ControllerKey, "-R", pki.Identity.CaCertificate,
-             $"coaps://127.0.0.1:{port}/echo"], timeout: TimeSpan.FromSeconds(40));
-        Assert.Contains("ok", output, StringComparison.Ordinal);
-        await Task.Delay(500);
-        tshark.Kill();
-        await tshark.WaitForExitAsync();
+            var (_, output, _) = await Tool.RunAsync("coap-client-openssl",
+                ["-B", "10", "-m", "post", "-e", "x", "-c", pki.Identity.ControllerCertificate, "-j", pki.Identity.ControllerKey, "-R", pki.Identity.CaCertificate,
+                 $"coaps://127.0.0.1:{port}/echo"], timeout: TimeSpan.FromSeconds(40));
+            Assert.Contains("ok", output, StringComparison.Ordinal);
+            await Task.Delay(1000);
+        }
+        finally
+        {
+            // tshark captures through its child dumpcap, which holds the output pipes: end both.
+            tshark.Kill(entireProcessTree: true);
+            await tshark.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        }
 
         var (_, fields, error) = await Tool.RunAsync("tshark",
             ["-r", capture, "-d", $"udp.port=={port},dtls", "-Y", "dtls.handshake.type", "-T", "fields", "-e", "udp.srcport", "-e", "dtls.handshake.type"]);
