@@ -14,10 +14,10 @@ configuration=Release
 say() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 
 # --- Debian packages the tests drive as independent peers -----------------------------------
-# libcoap3-bin: coap-client-*/coap-server-* (CoAP interop); protobuf-compiler: protoc-encoded Records
-# sent by third-party clients; nodejs/npm: the node-coap + protobufjs Controller in tests/interop;
-# openssl: s_client/s_server -dtls1_2 (DTLS interop); tshark: the capture showing HelloVerifyRequest first.
-apt_packages=(libcoap3-bin protobuf-compiler python3-protobuf openssl tshark)
+# libcoap3-bin: coap-client-*/coap-server-* (CoAP interop); nodejs/npm: the node-coap + protobufjs
+# Controller and encoder in tests/interop; openssl: s_client/s_server -dtls1_2 (DTLS interop); tshark: the
+# capture showing HelloVerifyRequest first.
+apt_packages=(libcoap3-bin python3-protobuf openssl tshark)
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 
@@ -41,6 +41,8 @@ if [ ! -d tests/interop/node_modules ] || [ tests/interop/package.json -nt tests
   (cd tests/interop && npm install --no-audit --no-fund --loglevel=error >/dev/null)
   touch tests/interop/node_modules
 fi
+# The USP schemas the tests compare against and encode with: usp-js's protobufjs descriptors (pinned, checked).
+tests/interop/fetch-usp-schemas.sh
 
 command -v dotnet >/dev/null 2>&1 || { say "the .NET SDK (dotnet) is not on PATH"; exit 2; }
 

@@ -53,7 +53,7 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport, ICoapPeerExpec
         _cookies = new CookieGuard(security.Crypto, settings.CookieSecretLifetime, () => Environment.TickCount64);
         _clientSessions = new DtlsClientSessions(settings.MaxSessions * 4);
         _flood = new FloodLog(logger);
-        LocalEndPoint = UdpCoapTransport.Normalize((IPEndPoint)socket.LocalEndPoint!);
+        LocalEndPoint = DtlsCoapTransport.Normalize((IPEndPoint)socket.LocalEndPoint!);
         int headers = LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? 48 : 28;
         _datagramLimit = Math.Max(256, settings.PathMtu - headers);
     }
@@ -116,7 +116,7 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport, ICoapPeerExpec
 
     /// <summary>The identity proved by the established session with <paramref name="peer"/>, or null.</summary>
     public DtlsPeerIdentity? PeerIdentity(IPEndPoint peer) =>
-        _byAddress.TryGetValue(UdpCoapTransport.Normalize(peer), out DtlsPeerSession? session) && session.IsEstablished ? session.Identity : null;
+        _byAddress.TryGetValue(DtlsCoapTransport.Normalize(peer), out DtlsPeerSession? session) && session.IsEstablished ? session.Identity : null;
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, CoapPeer peer, CancellationToken cancellationToken) =>
         SendAsync(datagram, peer.EndPoint, cancellationToken);
@@ -124,7 +124,7 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport, ICoapPeerExpec
     /// <summary>The expected identity of the server at <paramref name="peer"/> for the next client handshake there (bounded memory).</summary>
     public void Expect(IPEndPoint peer, string host, string? identity)
     {
-        peer = UdpCoapTransport.Normalize(peer);
+        peer = DtlsCoapTransport.Normalize(peer);
         lock (_expected)
         {
             if (_expected.Count >= 1024 && !_expected.ContainsKey(peer))
@@ -152,7 +152,7 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport, ICoapPeerExpec
     public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint peer, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        peer = UdpCoapTransport.Normalize(peer);
+        peer = DtlsCoapTransport.Normalize(peer);
         DtlsPeerSession session = await SessionForSendAsync(peer, cancellationToken).ConfigureAwait(false);
         lock (session.Gate)
         {
@@ -178,7 +178,7 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport, ICoapPeerExpec
     /// <summary>Opens (or reuses) a DTLS client session with <paramref name="peer"/>; tests and ctl call it directly.</summary>
     public async Task<DtlsPeerIdentity> ConnectAsync(IPEndPoint peer, CancellationToken cancellationToken)
     {
-        DtlsPeerSession session = await SessionForSendAsync(UdpCoapTransport.Normalize(peer), cancellationToken).ConfigureAwait(false);
+        DtlsPeerSession session = await SessionForSendAsync(DtlsCoapTransport.Normalize(peer), cancellationToken).ConfigureAwait(false);
         return session.Identity!;
     }
 
@@ -223,7 +223,7 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport, ICoapPeerExpec
     /// <summary>Ends the session with <paramref name="peer"/> (close_notify); false when there was none.</summary>
     public bool CloseSession(IPEndPoint peer, string reason)
     {
-        if (!_byAddress.TryGetValue(UdpCoapTransport.Normalize(peer), out DtlsPeerSession? session))
+        if (!_byAddress.TryGetValue(DtlsCoapTransport.Normalize(peer), out DtlsPeerSession? session))
         {
             return false;
         }
@@ -258,6 +258,10 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport, ICoapPeerExpec
         }
     }
 
+    /// <summary>Peers seen through a dual-mode socket appear as ::ffff:a.b.c.d; keep one identity per peer.</summary>
+    internal static IPEndPoint Normalize(IPEndPoint endPoint) =>
+        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
+
     internal void SendRaw(ReadOnlySpan<byte> datagram, IPEndPoint peer)
     {
         _socket.SendTo(datagram, SocketFlags.None, peer);
@@ -274,7 +278,7 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport, ICoapPeerExpec
             {
                 EndPoint from = any;
                 int received = _socket.ReceiveFrom(buffer, SocketFlags.None, ref from);
-                OnDatagram(buffer, received, UdpCoapTransport.Normalize((IPEndPoint)from), plaintext);
+                OnDatagram(buffer, received, DtlsCoapTransport.Normalize((IPEndPoint)from), plaintext);
             }
             catch (ObjectDisposedException)
             {

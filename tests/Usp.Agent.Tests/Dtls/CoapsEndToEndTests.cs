@@ -5,7 +5,7 @@ using Usp.Agent.Tests.EndToEnd;
 using Usp.Agent.Tests.Hosting;
 using AgentProcess = Usp.Agent.Tests.EndToEnd.AgentProcess;
 using TempDirectory = Usp.Agent.Tests.Hosting.TempDirectory;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.Dtls;
 

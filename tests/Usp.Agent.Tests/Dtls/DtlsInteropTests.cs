@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Usp.Agent.Coap;
 using Usp.Agent.Dtls;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.Dtls;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Usp.Agent.Dtls;
 using Usp.Agent.Tests.EndToEnd;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 using AgentProcess = Usp.Agent.Tests.EndToEnd.AgentProcess;
 using TempDirectory = Usp.Agent.Tests.Hosting.TempDirectory;
 

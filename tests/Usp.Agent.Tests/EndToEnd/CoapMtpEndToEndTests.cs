@@ -1,6 +1,7 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Usp.Proto;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.EndToEnd;
 
@@ -15,7 +16,7 @@ public sealed class E2EAgentFixture : IAsyncLifetime
 
 /// <summary>
 /// The real usp-agent process driven over CoAP by independent peers: the node Controller (npm coap + protobufjs
-/// with the reference schemas), hand-built UDP datagrams, and libcoap's coap-client with protoc-encoded Records.
+/// with the reference schemas), hand-built UDP datagrams, and libcoap's coap-client with Records encoded by protobufjs.
 /// </summary>
 public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixture<E2EAgentFixture>
 {
@@ -216,10 +217,10 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task Libcoap_coap_client_posting_a_protoc_encoded_record_gets_the_GetResp_at_its_reply_to()
+    public async Task Libcoap_coap_client_posting_a_protobufjs_encoded_record_gets_the_GetResp_at_its_reply_to()
     {
         using var peer = new RawCoapPeer();
-        string record = await ProtocRecordAsync("libcoap-1", "Device.DeviceInfo.Manufacturer");
+        string record = await ThirdPartyRecordAsync("libcoap-1", "Device.DeviceInfo.Manufacturer");
         string file = Path.Combine(Path.GetTempPath(), $"usp-record-{Guid.NewGuid():N}.bin");
         File.WriteAllBytes(file, Convert.FromHexString(record));
         try
@@ -274,7 +275,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [Fact]
     public async Task Usp_agent_ctl_prints_DeviceInfo_readably()
     {
-        var (exit, output, error) = await Tool.AgentCliAsync("ctl", "--agent", E2E.AgentUri, "get", "Device.DeviceInfo.");
+        var (exit, output, error) = await AgentProcess.CliAsync("ctl", "--agent", E2E.AgentUri, "get", "Device.DeviceInfo.");
 
         Assert.True(exit == 0, $"exit {exit}: {error}");
         Assert.Contains("Device.DeviceInfo.Manufacturer = Usp.Agent", output.Split('\n').Select(l => l.TrimEnd()));
@@ -283,7 +284,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [Fact]
     public async Task Usp_agent_ctl_json_prints_the_values_as_JSON()
     {
-        var (exit, output, error) = await Tool.AgentCliAsync("ctl", "--agent", E2E.AgentUri, "--json", "get", "Device.DeviceInfo.Manufacturer");
+        var (exit, output, error) = await AgentProcess.CliAsync("ctl", "--agent", E2E.AgentUri, "--json", "get", "Device.DeviceInfo.Manufacturer");
 
         Assert.True(exit == 0, $"exit {exit}: {error}");
         var json = System.Text.Json.Nodes.JsonNode.Parse(output)!;
@@ -293,7 +294,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [Fact]
     public async Task Usp_agent_ctl_reports_a_USP_error_with_exit_status_1()
     {
-        var (exit, _, error) = await Tool.AgentCliAsync("ctl", "--agent", E2E.AgentUri, "get", "Device.NoSuchObject.");
+        var (exit, _, error) = await AgentProcess.CliAsync("ctl", "--agent", E2E.AgentUri, "get", "Device.NoSuchObject.");
 
         Assert.Equal(1, exit);
         Assert.Contains("Device.NoSuchObject.", error);
@@ -302,7 +303,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [Fact]
     public async Task Usp_agent_get_answers_from_the_running_agent()
     {
-        var (exit, output, error) = await Tool.AgentCliAsync("get", "Device.LocalAgent.EndpointID", "--data-dir", E2E.Agent.DataDir);
+        var (exit, output, error) = await AgentProcess.CliAsync("get", "Device.LocalAgent.EndpointID", "--data-dir", E2E.Agent.DataDir);
 
         Assert.True(exit == 0, $"exit {exit}: {error}");
         Assert.Equal($"Device.LocalAgent.EndpointID = {E2EAgent.AgentId}", output.Trim());
@@ -336,19 +337,27 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
         }
     }
 
-    /// <summary>A Get Record encoded by protoc from the reference schemas (hex), as a third-party Controller would send it.</summary>
-    private static async Task<string> ProtocRecordAsync(string msgId, string path)
+    /// <summary>A Get Record encoded by protobufjs with usp-js's USP 1.4 schemas (hex), as a third-party Controller would send it.</summary>
+    private static async Task<string> ThirdPartyRecordAsync(string msgId, string path)
     {
-        string protoc = RepoPaths.FindOnPath("protoc");
-        var (msgExit, msgHex, msgError) = await Tool.RunAsync("/bin/sh",
-            ["-c", $"printf '%s' \"$0\" | {protoc} --proto_path={RepoPaths.UspSpecDir} --encode=usp.Msg usp-msg-1-4.proto | od -An -v -tx1 | tr -d ' \\n'",
-                $"header {{ msg_id: \"{msgId}\" msg_type: GET }} body {{ request {{ get {{ param_paths: \"{path}\" }} }} }}"]);
-        Assert.True(msgExit == 0 && msgHex.Length > 0, msgError);
-        string escaped = string.Concat(Convert.FromHexString(msgHex).Select(b => $"\\{Convert.ToString(b, 8).PadLeft(3, '0')}"));
-        var (recordExit, recordHex, recordError) = await Tool.RunAsync("/bin/sh",
-            ["-c", $"printf '%s' \"$0\" | {protoc} --proto_path={RepoPaths.UspSpecDir} --encode=usp_record.Record usp-record-1-4.proto | od -An -v -tx1 | tr -d ' \\n'",
-                $"version: \"1.4\" to_id: \"{E2EAgent.AgentId}\" from_id: \"{E2EAgent.RawId}\" no_session_context {{ payload: \"{escaped}\" }}"]);
-        Assert.True(recordExit == 0 && recordHex.Length > 0, recordError);
-        return recordHex;
+        RepoPaths.RequireInteropPackages();
+        string encoder = Path.Combine(RepoPaths.InteropDir, "usp-encode.js");
+        string msg = new JsonObject
+        {
+            ["header"] = new JsonObject { ["msgId"] = msgId, ["msgType"] = "GET" },
+            ["body"] = new JsonObject { ["request"] = new JsonObject { ["get"] = new JsonObject { ["paramPaths"] = new JsonArray(path) } } },
+        }.ToJsonString();
+        var (msgExit, msgHex, msgError) = await Tool.RunAsync(RepoPaths.Node, [encoder, "1.4", "usp.Msg"], stdin: msg);
+        Assert.True(msgExit == 0 && msgHex.Trim().Length > 0, msgError);
+        string record = new JsonObject
+        {
+            ["version"] = "1.4",
+            ["toId"] = E2EAgent.AgentId,
+            ["fromId"] = E2EAgent.RawId,
+            ["noSessionContext"] = new JsonObject { ["payload"] = Convert.ToBase64String(Convert.FromHexString(msgHex.Trim())) },
+        }.ToJsonString();
+        var (recordExit, recordHex, recordError) = await Tool.RunAsync(RepoPaths.Node, [encoder, "1.4", "usp_record.Record"], stdin: record);
+        Assert.True(recordExit == 0 && recordHex.Trim().Length > 0, recordError);
+        return recordHex.Trim();
     }
 }

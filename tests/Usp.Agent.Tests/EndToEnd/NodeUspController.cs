@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Google.Protobuf;
 using Usp.Proto;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.EndToEnd;
 
@@ -43,7 +43,7 @@ internal sealed class NodeUspController : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = RepoPaths.InteropDir,
         };
-        foreach (string arg in new[] { Path.Combine(RepoPaths.InteropDir, "usp-controller.js"), "--from", fromId, "--schema-dir", RepoPaths.UspSpecDir, "--reply-form", replyForm, "--listen-port", listenPort.ToString() })
+        foreach (string arg in new[] { Path.Combine(RepoPaths.InteropDir, "usp-controller.js"), "--from", fromId, "--reply-form", replyForm, "--listen-port", listenPort.ToString() })
         {
             info.ArgumentList.Add(arg);
         }
