@@ -129,7 +129,8 @@ public class DtlsCaptureTests
         string capture = pki.File("handshake.pcapng");
 
         var info = new System.Diagnostics.ProcessStartInfo("tshark") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (string a in new[] { "-i", "lo", "-f", $"udp port {port}", "-w", capture })
+        // Stops by itself after 10 s, writing the capture out completely (a killed dumpcap may leave it unfinished).
+        foreach (string a in new[] { "-i", "lo", "-f", $"udp port {port}", "-a", "duration:10", "-w", capture })
         {
             info.ArgumentList.Add(a);
         }
@@ -153,13 +154,15 @@ public class DtlsCaptureTests
                 ["-B", "10", "-m", "post", "-e", "x", "-c", pki.Identity.ControllerCertificate, "-j", pki.Identity.ControllerKey, "-R", pki.Identity.CaCertificate,
                  $"coaps://127.0.0.1:{port}/echo"], timeout: TimeSpan.FromSeconds(40));
             Assert.Contains("ok", output, StringComparison.Ordinal);
-            await Task.Delay(1000);
+            await tshark.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(40));
         }
         finally
         {
-            // tshark captures through its child dumpcap, which holds the output pipes: end both.
-            tshark.Kill(entireProcessTree: true);
-            await tshark.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+            if (!tshark.HasExited)
+            {
+                // tshark captures through its child dumpcap, which holds the output pipes: end both.
+                tshark.Kill(entireProcessTree: true);
+            }
         }
 
         var (_, fields, error) = await Tool.RunAsync("tshark",
