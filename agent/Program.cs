@@ -5,6 +5,7 @@ using Usp.Agent;
 using Usp.Agent.Cli;
 using Usp.Agent.Coap;
 using Usp.Agent.Dtls;
+using Usp.Agent.Discovery;
 using Usp.Agent.Engine;
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.LocalAdmin;
@@ -101,7 +102,10 @@ namespace Usp.Agent
 
             // The engine's database is the one place the boot cause lives (the engine records Device.Reboot()'s there).
             var bootCause = new EngineBootCauseStore();
-            var outbound = new OutboundRecordRouter();
+            // mDNS/DNS-SD resolution (unless --no-mdns): .local Controller hosts (R-DIS.5) and Controllers without a Host (R-DIS.7).
+            var mdnsInterfaces = new MdnsInterfaces(options.Discovery.Interfaces, System.Net.IPAddress.Parse(options.Bind));
+            MdnsResolver? mdns = options.Mdns ? new MdnsResolver(mdnsInterfaces, log.For<MdnsResolver>()) : null;
+            var outbound = new OutboundRecordRouter(mdns);
             var reboot = new RebootHandler(bootCause, plan, RestartPlan.Choose(options, underSystemd), lifetime, log.For<RebootHandler>());
             var engine = new AgentEngine(options, bootCause, outbound, reboot, log, log.For<AgentEngine>());
             services.AddShutdownParticipant(engine);
@@ -129,7 +133,16 @@ namespace Usp.Agent
                 new UdpCoapTransportFactory(message => coapLog.LogDebug("{Message}", message)),
                 new DtlsCoapTransportFactory(dtlsIdentity, () => engine.Engine, dtlsSettings, log.For<DtlsCoapTransport>()),
             ];
-            services.AddMtpListener(new CoapMtpListener(options, engine.WhenOpen, outbound, coapTransports, log.For<CoapMtpListener>()));
+            var coap = new CoapMtpListener(options, engine.WhenOpen, outbound, coapTransports, log.For<CoapMtpListener>(), hostNames: mdns);
+            services.AddMtpListener(coap);
+
+            // The mDNS/DNS-SD backend advertises what the MTP serves. It comes after the MTP so that it stops first:
+            // the goodbye goes out while the MTP still answers.
+            if (options.Mdns)
+            {
+                services.AddHostedService(DiscoveryComposition.Backend(options.Discovery, engine, coap.Served, mdnsInterfaces, log, time));
+            }
+
             services.AddReadinessObserver(services.AddHostedService(new NotificationRunner(engine, log.For<NotificationRunner>())));
 
             if (systemd.WatchdogPingInterval is { } pingInterval)

@@ -61,6 +61,9 @@ internal sealed record AgentOptions
 
     public bool Mdns { get; init; }
 
+    /// <summary>The <c>Discovery</c> section: mDNS backend, host name, interfaces, subtypes.</summary>
+    public Discovery.DiscoveryOptions Discovery { get; init; } = new();
+
     public LogLevel LogLevel { get; init; }
 
     /// <summary>A system reboot command run on Device.Reboot() instead of restarting the process.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Usp.Agent.Discovery;
 using Usp.DataModel;
 
 namespace Usp.Agent.Hosting;
@@ -54,6 +55,7 @@ internal static class AgentOptionsReader
             SerialNumber = Text(section, "SerialNumber"),
             ProductClass = Text(section, "ProductClass"),
             SystemRoot = Path.GetFullPath(NonEmpty(section, "SystemRoot") ?? "/", currentDirectory),
+            Discovery = Discovery(new Section(configuration, DiscoveryOptions.SectionName)),
         };
     }
 
@@ -108,6 +110,44 @@ internal static class AgentOptionsReader
             ? value
             : throw Invalid(section, key, text, $"a whole number of at least {minimum}");
     }
+
+    private static DiscoveryOptions Discovery(Section section)
+    {
+        string? backend = NonEmpty(section, "Backend");
+        string? hostName = NonEmpty(section, "HostName");
+        if (hostName is not null && (hostName.Contains('.', StringComparison.Ordinal) || System.Text.Encoding.UTF8.GetByteCount(hostName) > 63))
+        {
+            throw Invalid(section, "HostName", hostName, "one DNS label of at most 63 bytes, without dots (it is advertised as <HostName>.local)");
+        }
+
+        List<string> subtypes = List(section, "Subtypes");
+        foreach (string subtype in subtypes)
+        {
+            if (!subtype.StartsWith('_') || System.Text.Encoding.UTF8.GetByteCount(subtype) > 63 || subtype.Contains('.', StringComparison.Ordinal))
+            {
+                throw Invalid(section, "Subtypes", subtype, "subtype labels such as _gateway or _iot-device, comma-separated");
+            }
+        }
+
+        return new DiscoveryOptions
+        {
+            Backend = backend?.ToLowerInvariant() switch
+            {
+                null or "auto" => DiscoveryBackend.Auto,
+                "builtin" => DiscoveryBackend.Builtin,
+                "avahi" => DiscoveryBackend.Avahi,
+                _ => throw Invalid(section, "Backend", backend, "builtin, avahi or auto"),
+            },
+            HostName = hostName,
+            Interfaces = List(section, "Interfaces"),
+            Subtypes = subtypes,
+            AvahiServiceFile = NonEmpty(section, "AvahiServiceFile") ?? DiscoveryOptions.DefaultAvahiServiceFile,
+            AvahiSocket = NonEmpty(section, "AvahiSocket") ?? DiscoveryOptions.DefaultAvahiSocket,
+        };
+    }
+
+    private static List<string> List(Section section, string key) =>
+        [.. (NonEmpty(section, key) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
     private static string? NonEmpty(Section section, string key)
     {

@@ -17,11 +17,6 @@ internal sealed partial class NotYetAvailableReporter(AgentOptions options, ILog
             LogMtp("CoAPS", options.CoapsPort);
         }
 
-        if (options.Mdns)
-        {
-            LogMdns();
-        }
-
         return Task.CompletedTask;
     }
 
@@ -32,7 +27,4 @@ internal sealed partial class NotYetAvailableReporter(AgentOptions options, ILog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The {Mtp} MTP is configured on UDP port {Port} but is not in this build yet: nothing listens there.")]
     private partial void LogMtp(string mtp, int port);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "mDNS advertisement is enabled but not in this build yet: the agent is not advertised.")]
-    private partial void LogMdns();
 }

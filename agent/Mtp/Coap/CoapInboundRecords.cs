@@ -18,11 +18,13 @@ internal sealed partial class CoapInboundRecords
 {
     private readonly InboundRecordLanes<InboundRecord> _lanes;
     private readonly ILogger _logger;
+    private readonly IHostNameResolver? _hostNames;
     private UspEngine? _engine;
 
-    public CoapInboundRecords(ILogger logger)
+    public CoapInboundRecords(ILogger logger, IHostNameResolver? hostNames = null)
     {
         _logger = logger;
+        _hostNames = hostNames;
         _lanes = new InboundRecordLanes<InboundRecord>(HandleRecordAsync, logger);
     }
 
@@ -75,8 +77,11 @@ internal sealed partial class CoapInboundRecords
         foreach (byte[] response in result.ResponseBytes)
         {
             ReplyTo to = inbound.ReplyTo;
+            string host = _hostNames is not null && _hostNames.Handles(to.Host)
+                ? (await _hostNames.ResolveAsync(to.Host, cancellationToken).ConfigureAwait(false))?.ToString() ?? to.Host
+                : to.Host;
             DeliveryResult delivery = await inbound.Server.Poster.PostAsync(
-                to.Host, to.Port, to.Path, inbound.Ours.In(to.Form), response, cancellationToken, continueOnReceiveThread: true, expectedEndpointId: inbound.Record.FromId).ConfigureAwait(false);
+                host, to.Port, to.Path, inbound.Ours.In(to.Form), response, cancellationToken, continueOnReceiveThread: true, expectedEndpointId: inbound.Record.FromId).ConfigureAwait(false);
             if (!delivery.Succeeded)
             {
                 LogAnswerFailed(inbound.Record.FromId, to.ToString(), delivery.Outcome, delivery.Detail ?? "");

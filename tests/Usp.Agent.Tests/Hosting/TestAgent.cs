@@ -20,6 +20,9 @@ internal static class TestAgent
             ["Agent:CoapPort"] = "0",
             ["Agent:CoapsPort"] = "0",
 
+            // Never mDNS on the host: UDP 5353 belongs to the host's responder; the discovery tests use namespaces.
+            ["Agent:Mdns"] = "false",
+
             // The device identity is read from an empty stand-in for /, not from this machine.
             ["Agent:SystemRoot"] = directory.File("sysroot"),
         };
