@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Usp.Agent;
 using Usp.Agent.Cli;
 using Usp.Agent.Coap;
+using Usp.Agent.Dtls;
 using Usp.Agent.Discovery;
 using Usp.Agent.Engine;
 using Usp.Agent.Hosting;
@@ -128,7 +129,13 @@ namespace Usp.Agent
 
             // MTP listeners; readiness waits for each. Once all listen, the notification loop starts (Boot! first).
             ILogger coapLog = log.For<UdpCoapTransport>();
-            ICoapTransportFactory[] coapTransports = [new UdpCoapTransportFactory(message => coapLog.LogDebug("{Message}", message))];
+            var dtlsIdentity = new DtlsAgentIdentity(options, log.For<DtlsAgentIdentity>());
+            var dtlsSettings = new DtlsSessionSettings { IdleTimeout = options.DtlsIdleTimeout, MaxSessions = options.DtlsMaxSessions };
+            ICoapTransportFactory[] coapTransports =
+            [
+                new UdpCoapTransportFactory(message => coapLog.LogDebug("{Message}", message)),
+                new DtlsCoapTransportFactory(dtlsIdentity, () => engine.Engine, dtlsSettings, log.For<DtlsCoapTransport>()),
+            ];
             var coap = new CoapMtpListener(options, engine.WhenOpen, outbound, coapTransports, log.For<CoapMtpListener>(), hostNames: mdns);
             services.AddMtpListener(coap);
 

@@ -16,12 +16,13 @@ say() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 
 # --- Debian packages the tests drive as independent peers -----------------------------------
 # libcoap3-bin: coap-client-*/coap-server-* (CoAP interop); nodejs/npm: the node-coap + protobufjs
-# Controller and encoder in tests/interop.
+# Controller and encoder in tests/interop; openssl: s_client/s_server -dtls1_2 (DTLS interop); tshark: the
+# capture showing HelloVerifyRequest first.
 # avahi-daemon, avahi-utils, dbus, python3-zeroconf: the mDNS peers of the discovery tests, which start their own
 # avahi-daemon and bus inside network namespaces (tests/Usp.Agent.Tests/Discovery).
 # systemd, lintian, debootstrap, dpkg-dev, file, python3-seccomp: the deployment tests (tests/deploy/run.sh), with the arm64 C and C++
 # runtime libraries that dpkg-shlibdeps reads for the arm64 package.
-apt_packages=(libcoap3-bin python3-protobuf avahi-daemon avahi-utils dbus python3-zeroconf systemd lintian debootstrap dpkg-dev file python3-seccomp
+apt_packages=(libcoap3-bin python3-protobuf openssl tshark avahi-daemon avahi-utils dbus python3-zeroconf systemd lintian debootstrap dpkg-dev file python3-seccomp
   libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64)
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
@@ -35,6 +36,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   say "installing Debian packages: ${missing[*]}"
   dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64
+  # tshark asks whether non-root users may capture: answer no without a prompt.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
   # Installing avahi-daemon must not start a daemon on the host (it would answer on the host's UDP 5353 for the
   # rest of the run): without a policy-rc.d of the machine's own, one that refuses every start is in place meanwhile.
   policy=/usr/sbin/policy-rc.d

@@ -48,13 +48,21 @@ internal static class AgentOptionsReader
             EndpointId = endpointId,
             FactoryDefaults = factoryDefaults.Resolve(NonEmpty(section, "FactoryDefaults") ?? FactoryDefaultsLocator.DefaultRelativePath),
             CoapPort = Port(section, "CoapPort", 5683),
-            CoapsPort = Port(section, "CoapsPort", 0),
+            CoapsPort = Port(section, "CoapsPort", 5684),
             Bind = bind,
             Hal = hal,
             HalSettings = halSettings,
             Mdns = Boolean(section, "Mdns", true),
             LogLevel = Level(section),
             RebootCommand = NonEmpty(section, "RebootCommand"),
+            Certificate = FilePath(section, "Certificate", currentDirectory),
+            PrivateKey = FilePath(section, "PrivateKey", currentDirectory),
+            TrustStore = FilePath(section, "TrustStore", currentDirectory),
+            PskIdentity = NonEmpty(section, "PskIdentity"),
+            PskKey = PskKey(section),
+            DtlsIdleTimeout = TimeSpan.FromSeconds(Count(section, "DtlsIdleTimeoutSeconds", 3600, 1)),
+            DtlsMaxSessions = Count(section, "DtlsMaxSessions", 64, 1),
+            AbsoluteTime = NonEmpty(section, "AbsoluteTime") is null or "auto" ? null : Boolean(section, "AbsoluteTime", false),
             ManufacturerOui = Oui(section),
             SerialNumber = Text(section, "SerialNumber"),
             ProductClass = Text(section, "ProductClass"),
@@ -84,6 +92,35 @@ internal static class AgentOptionsReader
         return text is null || (text.Length <= 64 && !text.Any(char.IsControl))
             ? text
             : throw Invalid(section, key, text, "at most 64 printable characters");
+    }
+
+    private static string? FilePath(Section section, string key, string currentDirectory) =>
+        NonEmpty(section, key) is { } path ? Path.GetFullPath(path, currentDirectory) : null;
+
+    private static string? PskKey(Section section)
+    {
+        string? text = NonEmpty(section, "PskKey");
+        if (text is null)
+        {
+            return null;
+        }
+
+        return text.Length is >= 2 and <= 128 && text.Length % 2 == 0 && text.All(Uri.IsHexDigit)
+            ? text
+            : throw Invalid(section, "PskKey", "(hidden)", "the pre-shared key as 2 to 128 hex digits");
+    }
+
+    private static int Count(Section section, string key, int fallback, int minimum)
+    {
+        string? text = NonEmpty(section, key);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= minimum
+            ? value
+            : throw Invalid(section, key, text, $"a whole number of at least {minimum}");
     }
 
     private static DiscoveryOptions Discovery(Section section)

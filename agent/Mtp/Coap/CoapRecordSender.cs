@@ -40,7 +40,7 @@ internal sealed partial class CoapRecordSender(
         DeliveryResult result = await server.Poster.PostAsync(
             host, mtp.Port, mtp.ResourcePath,
             address => ReplyTo.Format(localAddress.Towards(address).ToString(), server.Port, from.Path, encrypted, ReplyToForm.Uri),
-            record, linked.Token).ConfigureAwait(false);
+            record, linked.Token, expectedEndpointId: controllerEndpointId).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             LogNotifyFailed(controllerEndpointId, encrypted ? "coaps" : "coap", mtp.Host, mtp.Port, mtp.ResourcePath, result.Outcome, result.Detail ?? "");
