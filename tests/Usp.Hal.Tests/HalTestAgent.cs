@@ -21,7 +21,7 @@ internal sealed class HalTestAgent : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly bool _ownsDirectory;
 
-    public HalTestAgent(HalSettings? settings, string[] valueChangeReferences, string? directory = null, IReadOnlyList<IDataModelArea>? areas = null, TimeProvider? time = null)
+    public HalTestAgent(HalSettings? settings, string[] valueChangeReferences, string? directory = null, IReadOnlyList<IDataModelArea>? areas = null, TimeProvider? time = null, Action<SimulatedBackend>? prepare = null)
     {
         _ownsDirectory = directory is null;
         Directory = directory ?? NewDirectory();
@@ -30,6 +30,7 @@ internal sealed class HalTestAgent : IDisposable
         if (settings is not null)
         {
             Backend = new SimulatedBackend(settings, Time);
+            prepare?.Invoke(Backend);   // before the first poll, so no reading predates what the test pins
             Hal = new HalRuntime(settings, Backend, Time, Logs);
         }
         string defaults = Path.Combine(Directory, "factory-defaults.txt");

@@ -14,14 +14,14 @@ public sealed class SensorExposureTests
     [Fact]
     public async Task ASensorCrossingItsHighAlarmValueNotifiesTheAlarmTime()
     {
-        using var a = new HalTestAgent(Climate(highAlarm: 30), [Sensor + "HighAlarmTime", Sensor + "Value"]);
-        a.Backend!.Signals.Override("climate.temperature", 24.0);
+        using var a = new HalTestAgent(Climate(highAlarm: 30), [Sensor + "HighAlarmTime", Sensor + "Value"],
+            prepare: b => b.Signals.Override("climate.temperature", 24.0));
         await a.WaitUntilAsync(() => a.Engine.GetValue(Sensor + "Value") == "24", "the first reading");
         await a.Engine.Notifications.PumpAsync();
         Assert.Equal("0001-01-01T00:00:00Z", a.Engine.GetValue(Sensor + "HighAlarmTime"));
         Assert.Equal("Enabled", a.Engine.GetValue(Sensor + "Status"));
 
-        a.Backend.Signals.Override("climate.temperature", 31.2);
+        a.Backend!.Signals.Override("climate.temperature", 31.2);
 
         await a.WaitForValueChangeAsync(Sensor + "Value", "31");
         string alarmTime = a.Engine.GetValue(Sensor + "HighAlarmTime")!;
@@ -34,8 +34,8 @@ public sealed class SensorExposureTests
     [Fact]
     public async Task LevelSensorShowsUnitAndRaisesHighLevelWhenAboveItsThreshold()
     {
-        using var a = new HalTestAgent(Climate(highAlarm: 50), ["Device.IoTCapability.1.LevelSensor.HighLevel"]);
-        a.Backend!.Signals.Override("climate.temperature", 22.5);
+        using var a = new HalTestAgent(Climate(highAlarm: 50), ["Device.IoTCapability.1.LevelSensor.HighLevel"],
+            prepare: b => b.Signals.Override("climate.temperature", 22.5));
         await a.WaitUntilAsync(() => a.Engine.GetValue("Device.IoTCapability.1.LevelSensor.Value") == "22.5", "the first reading");
         Assert.Equal("degC", a.Engine.GetValue("Device.IoTCapability.1.LevelSensor.Unit"));
         Assert.Equal("Temperature", a.Engine.GetValue("Device.IoTCapability.1.LevelSensor.Type"));
@@ -44,7 +44,7 @@ public sealed class SensorExposureTests
         await a.Engine.Notifications.PumpAsync();
 
         Assert.Null(a.Engine.SetInternal("Device.IoTCapability.1.LevelSensor.HighLevelThreshold", "25"));
-        a.Backend.Signals.Override("climate.temperature", 26);
+        a.Backend!.Signals.Override("climate.temperature", 26);
 
         await a.WaitForValueChangeAsync("Device.IoTCapability.1.LevelSensor.HighLevel", "true");
     }
