@@ -45,7 +45,19 @@ public class EngineGetBenchmarks
         _dataDirectory = Path.Combine(Path.GetTempPath(), "usp-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dataDirectory);
         var defaults = Path.Combine(_dataDirectory, "defaults.txt");
-        File.WriteAllText(defaults, $"Device.LocalAgent.Controller.1.EndpointID \"{Controller}\"\nDevice.LocalAgent.Controller.1.Enable \"true\"\n");
+        File.WriteAllText(defaults, $"""
+            Device.LocalAgent.ControllerTrust.Role.1.Enable "true"
+            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Enable "true"
+            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Targets "Device."
+            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Param "rw-n"
+            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Obj "rw-n"
+            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.InstantiatedObj "rw-n"
+            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.CommandEvent "r-xn"
+            Device.LocalAgent.Controller.1.EndpointID "{Controller}"
+            Device.LocalAgent.Controller.1.Enable "true"
+            Device.LocalAgent.Controller.1.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
+
+            """);
         _engine = UspEngine.Open(new UspEngineOptions { DataDirectory = _dataDirectory, FactoryDefaultsPath = defaults, EndpointId = Agent });
         for (int batch = 0; batch * 100 < Instances; batch++)
         {
@@ -67,6 +79,20 @@ public class EngineGetBenchmarks
             var result = _engine.HandleRecord(Wrap(msg), SenderIdentity.Unauthenticated);
             if (result.Responses.Count != 1)
                 throw new InvalidOperationException("Setup Add was not answered: " + result.DropReason);
+            Msg answer = Msg.Parser.ParseFrom(Record.Parser.ParseFrom(result.Responses[0].ToByteArray()).NoSessionContext.Payload);
+            if (answer.Body.Response?.AddResp is null || answer.Body.Response.AddResp.CreatedObjResults.Any(r => r.OperStatus.OperSuccess is null))
+                throw new InvalidOperationException("Setup Add failed: " + answer);
+        }
+
+        foreach (Msg request in new[] { _get, _search })
+        {
+            request.Header.MsgId = "check-" + Interlocked.Increment(ref _msgId);
+            var checkResult = _engine.HandleRecord(Wrap(request), SenderIdentity.Unauthenticated);
+            Msg answer = Msg.Parser.ParseFrom(Record.Parser.ParseFrom(checkResult.Responses[0].ToByteArray()).NoSessionContext.Payload);
+            int parameters = answer.Body.Response?.GetResp?.ReqPathResults.Sum(r => r.ErrCode == 0 ? r.ResolvedPathResults.Sum(p => p.ResultParams.Count) : -1_000_000) ?? -1;
+            if (parameters <= 0)
+                throw new InvalidOperationException("the Get was not answered as expected: " + answer);
+            Console.WriteLine($"// {request.Body.Request.Get.ParamPaths[0]}: {parameters} parameters with {Instances} instances");
         }
     }
 

@@ -124,7 +124,7 @@ internal static class BenchCommand
 
     private static async Task<int> SmokeAsync(Options o)
     {
-        using var context = new BenchContext(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1));
+        using var context = new BenchContext(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(3));
         int failures = 0;
         foreach (BuildUnderTest build in o.Builds)
         {
