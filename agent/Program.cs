@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Usp.Agent;
 using Usp.Agent.Cli;
 using Usp.Agent.Coap;
-using Usp.Agent.Engine;
+using Usp.Agent.EngineHost;
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.LocalAdmin;
 using Usp.Agent.Hosting.Logging;
