@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # One command for the agent's figures: publishes the x64 builds (trimmed ReadyToRun and NativeAOT) when they are
 # missing, drives each published usp-agent with the load generator (bench/Usp.Bench, `load suite`) and writes
-# bench/results/latest.md (tables), latest.json and SVG plots. Prints figures; asserts nothing. About 5 minutes.
+# bench/results/latest.md (tables), latest.json and SVG plots. Prints figures; asserts nothing. About 6 minutes
+# on an idle 2-core machine.
 #
 #   bench/run.sh [--publish] [--arm64] [--long] [--readme] [-- EXTRA LOAD-SUITE OPTIONS]
 #
 #   --publish   publish the builds again even when out/ has them (after changing the agent)
 #   --arm64     also the two linux-arm64 builds under qemu-user (footprint and the 16-Controller Gets only; indicative)
-#   --long      also idle memory after 10 minutes of idling (adds 10 minutes per build)
+#   --long      also Get Device. with 10,000 instances and idle memory after 10 minutes (adds 10-20 minutes per build)
 #   --readme    write the builds table into README.md between its bench/run.sh markers
 # Extra options go to the load generator, e.g. `-- --controllers 1,16 --transports coap --seconds 8`.
 # The machine may be shared: every figure is labelled with the 1-minute load average of its moment.
@@ -69,6 +70,6 @@ dotnet build bench/Usp.Bench -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/n
 
 args=(load suite --out bench/results --command "$invocation")
 for b in "${builds[@]}"; do args+=(--build "$b"); done
-$long && args+=(--long-idle-minutes 10)
+$long && args+=(--long-idle-minutes 10 --sizes 10,100,1000,10000)
 $readme && args+=(--readme README.md)
 dotnet bench/Usp.Bench/bin/Release/net10.0/Usp.Bench.dll "${args[@]}" "${extra[@]}"

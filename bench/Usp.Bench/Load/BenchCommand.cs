@@ -34,6 +34,7 @@ internal sealed class SuiteResults
 ///              [--warmup S] [--seconds S] [--starts N] [--long-idle-minutes M] [--readme FILE]
 ///   load smoke --build NAME=PATH          a few requests over coap and coaps; exit 1 on any error
 ///   load gc --build NAME=PATH --variant 'LABEL=K=V,K=V'... [--controllers 16] [--seconds S] [--out FILE]
+///   load report --from latest.json... --out DIR [--readme FILE]   one report from several runs (e.g. x64, then arm64)
 /// Emulated builds (aarch64 under qemu-user) get the footprint and the 16-Controller runs only: their timings are indicative.
 /// </summary>
 internal static class BenchCommand
@@ -47,6 +48,7 @@ internal static class BenchCommand
             "suite" => await SuiteAsync(options),
             "smoke" => await SmokeAsync(options),
             "gc" => await GcAsync(options),
+            "report" => await ReportAsync(options),
             _ => Usage(),
         };
     }
@@ -73,7 +75,8 @@ internal static class BenchCommand
         results.MeasureSeconds = context.Measure.TotalSeconds;
         int[] counts = o.Ints("controllers", [1, 4, 16, 64]);
         string[] transports = o.Get("transports", "coap,coaps").Split(',', StringSplitOptions.RemoveEmptyEntries);
-        int[] sizes = o.Ints("sizes", [10, 100, 1000, 10000]);
+        // 10,000 rows only on request (bench/run.sh --long): adding them takes minutes, as each Add gets slower while the table grows.
+        int[] sizes = o.Ints("sizes", [10, 100, 1000]);
         double longIdle = o.Double("long-idle-minutes", 0);
         foreach (BuildUnderTest build in o.Builds)
         {
@@ -105,20 +108,67 @@ internal static class BenchCommand
             {
                 results.Scale.AddRange(await ScaleScenario.RunAsync(context, build.Name, build.Binary, sizes));
             }
+
+            await SaveAsync(results, o, started); // what is measured so far survives an interrupted run
         }
 
-        results.LoadAverageAtEnd = BenchContext.LoadAverage();
-        results.DurationSeconds = (DateTimeOffset.UtcNow - started).TotalSeconds;
-        string outDir = o.Get("out", "bench/results");
-        Directory.CreateDirectory(outDir);
-        await File.WriteAllTextAsync(Path.Combine(outDir, "latest.json"), JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
-        BenchReport.Write(results, outDir);
+        string outDir = await SaveAsync(results, o, started);
         if (o.Has("readme"))
         {
             BenchReport.UpdateReadme(results, o.Get("readme", ""));
         }
 
         Console.WriteLine($"wrote {outDir}/latest.md and its plots in {results.DurationSeconds:F0} s");
+        return 0;
+    }
+
+    private static async Task<string> SaveAsync(SuiteResults results, Options o, DateTimeOffset started)
+    {
+        results.LoadAverageAtEnd = BenchContext.LoadAverage();
+        results.DurationSeconds = (DateTimeOffset.UtcNow - started).TotalSeconds;
+        string outDir = o.Get("out", "bench/results");
+        Directory.CreateDirectory(outDir);
+        await File.WriteAllTextAsync(Path.Combine(outDir, "latest.json"), JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+        BenchReport.Write(results, outDir);
+        return outDir;
+    }
+
+    private static async Task<int> ReportAsync(Options o)
+    {
+        var runs = new List<SuiteResults>();
+        foreach (string file in o.All("from"))
+        {
+            runs.Add(JsonSerializer.Deserialize<SuiteResults>(await File.ReadAllTextAsync(file)) ?? throw new InvalidDataException(file));
+        }
+
+        if (runs.Count == 0)
+        {
+            return Usage();
+        }
+
+        SuiteResults all = runs[0];
+        foreach (SuiteResults more in runs.Skip(1))
+        {
+            all.Builds.AddRange(more.Builds.Where(b => all.Builds.All(x => x.Name != b.Name)));
+            all.Footprints.AddRange(more.Footprints);
+            all.Load.AddRange(more.Load);
+            all.GetOnly.AddRange(more.GetOnly);
+            all.Notify.AddRange(more.Notify);
+            all.Scale.AddRange(more.Scale);
+            all.LoadAverageAtEnd = more.LoadAverageAtEnd;
+            all.DurationSeconds += more.DurationSeconds;
+            all.Command += "; " + more.Command;
+        }
+
+        string outDir = o.Get("out", "bench/results");
+        Directory.CreateDirectory(outDir);
+        await File.WriteAllTextAsync(Path.Combine(outDir, "latest.json"), JsonSerializer.Serialize(all, new JsonSerializerOptions { WriteIndented = true }));
+        BenchReport.Write(all, outDir);
+        if (o.Has("readme"))
+        {
+            BenchReport.UpdateReadme(all, o.Get("readme", ""));
+        }
+
         return 0;
     }
 
