@@ -39,6 +39,13 @@ internal sealed class SuiteResults
 /// </summary>
 internal static class BenchCommand
 {
+    // A run that completed no request has NaN percentiles: written as "NaN".
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
     public static async Task<int> RunAsync(string[] args)
     {
         string verb = args.Length > 1 ? args[1] : "";
@@ -128,7 +135,7 @@ internal static class BenchCommand
         results.DurationSeconds = (DateTimeOffset.UtcNow - started).TotalSeconds;
         string outDir = o.Get("out", "bench/results");
         Directory.CreateDirectory(outDir);
-        await File.WriteAllTextAsync(Path.Combine(outDir, "latest.json"), JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+        await File.WriteAllTextAsync(Path.Combine(outDir, "latest.json"), JsonSerializer.Serialize(results, Json));
         BenchReport.Write(results, outDir);
         return outDir;
     }
@@ -138,7 +145,7 @@ internal static class BenchCommand
         var runs = new List<SuiteResults>();
         foreach (string file in o.All("from"))
         {
-            runs.Add(JsonSerializer.Deserialize<SuiteResults>(await File.ReadAllTextAsync(file)) ?? throw new InvalidDataException(file));
+            runs.Add(JsonSerializer.Deserialize<SuiteResults>(await File.ReadAllTextAsync(file), Json) ?? throw new InvalidDataException(file));
         }
 
         if (runs.Count == 0)
@@ -162,7 +169,7 @@ internal static class BenchCommand
 
         string outDir = o.Get("out", "bench/results");
         Directory.CreateDirectory(outDir);
-        await File.WriteAllTextAsync(Path.Combine(outDir, "latest.json"), JsonSerializer.Serialize(all, new JsonSerializerOptions { WriteIndented = true }));
+        await File.WriteAllTextAsync(Path.Combine(outDir, "latest.json"), JsonSerializer.Serialize(all, Json));
         BenchReport.Write(all, outDir);
         if (o.Has("readme"))
         {
