@@ -15,6 +15,17 @@ namespace Usp.Agent.Tests.Dtls;
 /// </summary>
 public class CoapsEndToEndTests
 {
+    /// <summary>Factory-default lines for a coaps MTP (MTP.2) beside E2EAgent's coap one.</summary>
+    internal const string CoapsMtp = """
+
+        Device.LocalAgent.MTP.2.Enable "true"
+        Device.LocalAgent.MTP.2.Protocol "CoAP"
+        Device.LocalAgent.MTP.2.CoAP.Port "5684"
+        Device.LocalAgent.MTP.2.CoAP.Path "/e/${EndpointID}"
+        Device.LocalAgent.MTP.2.CoAP.EnableEncryption "true"
+
+        """;
+
     internal sealed class Bed : IAsyncDisposable
     {
         private readonly TempDirectory _directory = new();
@@ -62,15 +73,7 @@ public class CoapsEndToEndTests
             System.IO.File.WriteAllText(directory.File("config.json"), $$"""{ "Agent": { "AbsoluteTime": "{{absoluteTime}}" } }""");
             var pki = new DevelopmentIdentity(directory.File("pki"));
             pki.Generate(E2EAgent.AgentId, E2EAgent.RawId, DateTimeOffset.UtcNow);
-            System.IO.File.WriteAllText(directory.File("factory-defaults.txt"), E2EAgent.FactoryDefaultsFor(FreePort.Udp()) + """
-
-                Device.LocalAgent.MTP.2.Enable "true"
-                Device.LocalAgent.MTP.2.Protocol "CoAP"
-                Device.LocalAgent.MTP.2.CoAP.Port "5684"
-                Device.LocalAgent.MTP.2.CoAP.Path "/e/${EndpointID}"
-                Device.LocalAgent.MTP.2.CoAP.EnableEncryption "true"
-
-                """);
+            System.IO.File.WriteAllText(directory.File("factory-defaults.txt"), E2EAgent.FactoryDefaultsFor(FreePort.Udp()) + CoapsMtp);
             int controllerPort = FreePort.Udp();
             var info = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
             foreach (string a in new[]
