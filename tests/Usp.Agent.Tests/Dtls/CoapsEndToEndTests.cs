@@ -66,14 +66,20 @@ public class CoapsEndToEndTests
 
         public string File(string name) => _directory.File(name);
 
+        /// <summary><c>usp-agent ctl</c> over coaps to this agent with the given Controller certificate (the Bed's CA as trust store).</summary>
+        public Task<(int ExitCode, string Output, string Error)> CtlAsync(string certificate, string key, params string[] request) =>
+            AgentProcess.CliAsync(["ctl", "--agent", $"coaps://127.0.0.1:{CoapsPort}/e/{E2EAgent.AgentId}",
+                "--cert", certificate, "--key", key, "--trust-store", Pki.CaCertificate, .. request]);
+
         /// <param name="absoluteTime">Agent:AbsoluteTime: auto, true or false.</param>
-        public static async Task<Bed> StartAsync(string absoluteTime = "auto")
+        /// <param name="extraDefaults">factory-default lines added after E2EAgent's and the coaps MTP's.</param>
+        public static async Task<Bed> StartAsync(string absoluteTime = "auto", string extraDefaults = "")
         {
             var directory = new TempDirectory();
             System.IO.File.WriteAllText(directory.File("config.json"), $$"""{ "Agent": { "AbsoluteTime": "{{absoluteTime}}" } }""");
             var pki = new DevelopmentIdentity(directory.File("pki"));
             pki.Generate(E2EAgent.AgentId, E2EAgent.RawId, DateTimeOffset.UtcNow);
-            System.IO.File.WriteAllText(directory.File("factory-defaults.txt"), E2EAgent.FactoryDefaultsFor(FreePort.Udp()) + CoapsMtp);
+            System.IO.File.WriteAllText(directory.File("factory-defaults.txt"), E2EAgent.FactoryDefaultsFor(FreePort.Udp()) + CoapsMtp + extraDefaults);
             int controllerPort = FreePort.Udp();
             var info = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
             foreach (string a in new[]
