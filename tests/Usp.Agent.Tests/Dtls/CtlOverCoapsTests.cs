@@ -74,4 +74,41 @@ public class CtlOverCoapsTests
         Assert.Contains("proto::someone-else", error, StringComparison.Ordinal);
         Assert.DoesNotContain("Device.DeviceInfo.", output, StringComparison.Ordinal);
     }
+
+    /// <summary>The end-to-end suite's request kinds again over coaps: Add, Set, Get, GetInstances, GetSupportedDM, Delete, a USP error.</summary>
+    [Fact]
+    public async Task Every_request_kind_round_trips_over_coaps()
+    {
+        await using var bed = await CoapsEndToEndTests.Bed.StartAsync();
+        string cert = bed.Pki.ControllerCertificate, key = bed.Pki.ControllerKey;
+
+        var (exit, output, error) = await bed.CtlAsync(cert, key, "add", "Device.LocalAgent.Subscription.", "ID=over-dtls", "NotifType=ValueChange", "ReferenceList=Device.DeviceInfo.ProvisioningCode");
+        Assert.True(exit == 0, $"add: exit {exit}: {output} {error}\nagent:\n{bed.Agent.Output}");
+        string created = System.Text.RegularExpressions.Regex.Match(output, @"created (Device\.LocalAgent\.Subscription\.\d+\.)").Groups[1].Value;
+        Assert.NotEqual("", created);
+
+        (exit, output, error) = await bed.CtlAsync(cert, key, "set", created + "Enable=true");
+        Assert.True(exit == 0, $"set: exit {exit}: {output} {error}");
+
+        (exit, output, error) = await bed.CtlAsync(cert, key, "get", created + "ID", created + "Enable");
+        Assert.True(exit == 0, $"get: exit {exit}: {output} {error}");
+        Assert.Contains($"{created}ID = over-dtls", output, StringComparison.Ordinal);
+        Assert.Contains($"{created}Enable = true", output, StringComparison.Ordinal);
+
+        (exit, output, error) = await bed.CtlAsync(cert, key, "instances", "Device.LocalAgent.Subscription.");
+        Assert.True(exit == 0, $"instances: exit {exit}: {output} {error}");
+        Assert.Contains(created, output, StringComparison.Ordinal);
+
+        (exit, output, error) = await bed.CtlAsync(cert, key, "supported-dm", "Device.LocalAgent.Subscription.");
+        Assert.True(exit == 0, $"supported-dm: exit {exit}: {output} {error}");
+        Assert.Contains("Device.LocalAgent.Subscription.{i}.", output, StringComparison.Ordinal);
+
+        (exit, output, error) = await bed.CtlAsync(cert, key, "delete", created);
+        Assert.True(exit == 0, $"delete: exit {exit}: {output} {error}");
+        Assert.Contains($"deleted {created}", output, StringComparison.Ordinal);
+
+        (exit, output, error) = await bed.CtlAsync(cert, key, "get", "Device.NoSuchObject.");
+        Assert.Equal(1, exit);
+        Assert.Contains("Device.NoSuchObject.", error, StringComparison.Ordinal);
+    }
 }
