@@ -21,6 +21,21 @@ internal static class Tool
             info.ArgumentList.Add(argument);
         }
 
+        return await RunAsync(info, stdin, stdinBytes, timeout);
+    }
+
+    /// <summary>usp-agent under test (<see cref="AgentUnderTest"/>: the build output under dotnet, or a published executable).</summary>
+    public static Task<(int ExitCode, string Output, string Error)> AgentCliAsync(params string[] arguments)
+    {
+        var info = AgentUnderTest.StartInfo(arguments);
+        info.WorkingDirectory = Environment.CurrentDirectory;
+        return RunAsync(info, stdin: null, stdinBytes: null, timeout: null);
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(ProcessStartInfo info, string? stdin, byte[]? stdinBytes, TimeSpan? timeout)
+    {
+        string program = info.FileName;
+        var arguments = info.ArgumentList;
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {program}");
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();
@@ -48,8 +63,4 @@ internal static class Tool
 
         return (process.ExitCode, await output, await error);
     }
-
-    /// <summary>usp-agent from the build output, under dotnet.</summary>
-    public static Task<(int ExitCode, string Output, string Error)> AgentCliAsync(params string[] arguments) =>
-        RunAsync(RepoPaths.FindOnPath("dotnet"), [EndToEnd.AgentProcess.AgentDll, .. arguments]);
 }
