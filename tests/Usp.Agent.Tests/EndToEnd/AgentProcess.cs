@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.EndToEnd;
 
@@ -37,6 +37,14 @@ internal sealed class AgentProcess : IAsyncDisposable
                 return _output.ToString();
             }
         }
+    }
+
+    /// <summary>usp-agent under test (<see cref="AgentUnderTest"/>: the build output under dotnet, or a published executable) with <paramref name="arguments"/>.</summary>
+    public static Task<(int ExitCode, string Output, string Error)> CliAsync(params string[] arguments)
+    {
+        var info = AgentUnderTest.StartInfo(arguments);
+        info.WorkingDirectory = Environment.CurrentDirectory;
+        return Tool.RunAsync(info);
     }
 
     /// <summary>Starts the agent and waits for its "usp-agent ready" line.</summary>
