@@ -16,7 +16,10 @@ say() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 # --- Debian packages the tests drive as independent peers -----------------------------------
 # libcoap3-bin: coap-client-*/coap-server-* (CoAP interop); nodejs/npm: the node-coap + protobufjs
 # Controller and encoder in tests/interop.
-apt_packages=(libcoap3-bin python3-protobuf)
+# systemd, lintian, debootstrap, dpkg-dev, file, python3-seccomp: the deployment tests (tests/deploy/run.sh), with the arm64 C and C++
+# runtime libraries that dpkg-shlibdeps reads for the arm64 package.
+apt_packages=(libcoap3-bin python3-protobuf systemd lintian debootstrap dpkg-dev file python3-seccomp
+  libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64)
 # The published builds' end-to-end runs: NativeAOT (clang; lld and the arm64 cross toolchain for linux-arm64 on
 # x64) and arm64 executables under qemu-user with Debian's arm64 loader and libraries.
 if [ "${USP_TESTS_PUBLISHED:-1}" != 0 ]; then
@@ -34,7 +37,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   say "installing Debian packages: ${missing[*]}"
-  $sudo apt-get update -qq
+  dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
@@ -71,15 +75,17 @@ done
 
 # --- the end-to-end tests again, against each published build ----------------------------------------
 # linux-arm64 (ReadyToRun and NativeAOT, under qemu-aarch64-static on an x64 host) and linux-x64 NativeAOT, chosen
-# by USP_AGENT_UNDER_TEST (tests/Usp.Agent.Tests/Support/AgentUnderTest.cs). USP_TESTS_PUBLISHED=0 skips this part.
+# by USP_AGENT_UNDER_TEST (tests/Shared/AgentUnderTest.cs). USP_TESTS_PUBLISHED=0 skips this part; with
+# USP_AGENT_PUBLISHED=1 (.ci/run published all four first) an existing build in out/ is used as it is.
 if [ "${USP_TESTS_PUBLISHED:-1}" != 0 ]; then
   for build in "linux-x64 --aot" "linux-arm64 --aot" "linux-arm64"; do
     read -r rid flavor <<<"$build"
     folder="out/$rid${flavor:+-aot}"
     label="$(basename "$folder")"
     started=$SECONDS
-    say "publishing $label"
-    if ! ./publish.sh $flavor "$rid" >"$work/publish-$label.log" 2>&1; then
+    if [ "${USP_AGENT_PUBLISHED:-0}" = 1 ] && [ -x "$folder/usp-agent" ]; then
+      echo "using the published $folder/usp-agent" >"$work/publish-$label.log"
+    elif say "publishing $label" && ! ./publish.sh $flavor "$rid" >"$work/publish-$label.log" 2>&1; then
       cat "$work/publish-$label.log" >&2
       say "publishing $label failed"
       crashed=$((crashed + 1))
@@ -98,8 +104,25 @@ if [ "${USP_TESTS_PUBLISHED:-1}" != 0 ]; then
   done
 fi
 
-# --- summary from the TRX files ---------------------------------------------------------------------
+# --- what deploy/ ships: unit, packages, overlays (needs root: chroot and mounts) --------------------
 passed=0 failed=0 skipped=0
+if [ "$(id -u)" -eq 0 ]; then
+  say "running tests/deploy/run.sh"
+  tests/deploy/run.sh "$results/deploy.counts" || true
+  if [ ! -f "$results/deploy.counts" ]; then
+    say "tests/deploy/run.sh ended without results"
+    crashed=$((crashed + 1))
+  else
+    passed=$((passed + $(sed -n 's/.*passed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+    failed=$((failed + $(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+    skipped=$((skipped + $(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+  fi
+else
+  say "tests/deploy/run.sh skipped: it needs root (chroot, mount)"
+  skipped=$((skipped + 1))
+fi
+
+# --- summary from the TRX files ---------------------------------------------------------------------
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
