@@ -106,7 +106,9 @@ namespace Usp.Agent
             MdnsResolver? mdns = options.Mdns ? new MdnsResolver(mdnsInterfaces, log.For<MdnsResolver>()) : null;
             var outbound = new OutboundRecordRouter(mdns);
             var reboot = new RebootHandler(bootCause, plan, RestartPlan.Choose(options, underSystemd), lifetime, log.For<RebootHandler>());
-            var engine = new AgentEngine(options, bootCause, outbound, reboot, log, log.For<AgentEngine>());
+            // The HAL's area is part of the data model the engine opens; its lines and poll loops start once it is open.
+            var hal = AgentHal.Create(options, time, log);
+            var engine = new AgentEngine(options, bootCause, outbound, reboot, log, log.For<AgentEngine>(), [hal.Area]);
             services.AddShutdownParticipant(engine);
 
             // Hosted services start in this order and stop in the reverse order.
@@ -118,6 +120,7 @@ namespace Usp.Agent
 
             // Opens the engine once the admin socket has claimed the data directory.
             services.AddHostedService(engine);
+            services.AddHostedService(new HalService(hal, engine));
             var announcer = new ConsoleAnnouncer(launch.Output, options, bootCause, () => engine.Engine.Identity);
             services.AddReadinessObserver(services.AddHostedService(announcer));
             services.AddReadinessObserver(services.AddHostedService(new SystemdLifecycleNotifier(notifier)));

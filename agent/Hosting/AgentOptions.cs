@@ -36,6 +36,9 @@ internal sealed record AgentOptions
 
     public HalKind Hal { get; init; }
 
+    /// <summary>The <c>Hal:</c> section: devices, simulated wires, system root.</summary>
+    public Usp.Hal.Config.HalSettings HalSettings { get; init; } = new() { Devices = [] };
+
     public bool Mdns { get; init; }
 
     /// <summary>The <c>Discovery</c> section: mDNS backend, host name, interfaces, subtypes.</summary>

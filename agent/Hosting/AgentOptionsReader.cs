@@ -30,6 +30,17 @@ internal static class AgentOptionsReader
             throw Invalid(section, "Bind", bind, "an IPv4 or IPv6 address, such as 0.0.0.0 or ::");
         }
 
+        HalKind hal = Hal(section);
+        Usp.Hal.Config.HalSettings halSettings;
+        try
+        {
+            halSettings = Usp.Hal.Config.HalSettingsReader.Read(configuration, simulated: hal == HalKind.Simulated);
+        }
+        catch (Usp.Hal.Config.HalConfigurationException e)
+        {
+            throw new AgentConfigurationException(e.Message);
+        }
+
         return new AgentOptions
         {
             DataDir = dataDir,
@@ -39,7 +50,8 @@ internal static class AgentOptionsReader
             CoapPort = Port(section, "CoapPort", 5683),
             CoapsPort = Port(section, "CoapsPort", 0),
             Bind = bind,
-            Hal = Hal(section),
+            Hal = hal,
+            HalSettings = halSettings,
             Mdns = Boolean(section, "Mdns", true),
             LogLevel = Level(section),
             RebootCommand = NonEmpty(section, "RebootCommand"),

@@ -52,6 +52,7 @@ public sealed class UspEngine : IDisposable
             _identitySources = _identityDefaults.Apply(_store, factoryDefaultsApplied: false);
             ResolveEndpointId();
         }
+        SyncAgentRows();
 
         var policy = options.AccessPolicy ?? new RoleBasedAccessPolicy(_store);
         AccessPolicy = options.FullAccessEndpointId is { } local ? new FullAccessFor(local, policy) : policy;
@@ -302,7 +303,15 @@ public sealed class UspEngine : IDisposable
             _store.Wipe();
             Notifications.Poller.Invalidate();
             ApplyFactoryDefaults("factory reset");
+            SyncAgentRows();
         }
+    }
+
+    /// <summary>Gives the areas that own their tables' rows (HAL devices…) exactly the rows they list.</summary>
+    private void SyncAgentRows()
+    {
+        foreach (var source in _options.Areas.OfType<IAgentRowSource>())
+            AgentRowSynchronizer.Sync(_store, source, _options.Log);
     }
 
     private void ApplyFactoryDefaults(string reason)
