@@ -112,8 +112,12 @@ if [ "${USP_TESTS_PUBLISHED:-1}" != 0 ]; then
     tail -n 1 "$work/publish-$label.log" >&2
     say "running the end-to-end tests against $folder/usp-agent (published in $((SECONDS - started)) s)"
     started=$SECONDS
+    # Under qemu-user every agent start costs seconds, so the crash-consistency test (twenty kills and restarts)
+    # would mostly measure the emulator; its subject, the database under SIGKILL, runs natively in the other runs.
+    filter="FullyQualifiedName~Usp.Agent.Tests.EndToEnd"
+    [ "$rid" = linux-arm64 ] && [ "$(uname -m)" != aarch64 ] && filter="$filter&FullyQualifiedName!~CrashConsistencyTests"
     if ! USP_AGENT_UNDER_TEST="$folder/usp-agent" dotnet test tests/Usp.Agent.Tests/Usp.Agent.Tests.csproj -c "$configuration" \
-        --no-build --nologo --filter "FullyQualifiedName~Usp.Agent.Tests.EndToEnd" \
+        --no-build --nologo --filter "$filter" \
         --logger "trx;LogFileName=EndToEnd-$label.trx" --logger "console;verbosity=normal" \
         --results-directory "$results" --blame-hang-timeout 10m; then
       [ -f "$results/EndToEnd-$label.trx" ] || { say "EndToEnd-$label produced no results: its test host failed"; crashed=$((crashed + 1)); }
