@@ -204,13 +204,6 @@ public sealed class UspEngine : IDisposable
         }
     }
 
-    /// <summary>True when the Controller has a <c>Device.LocalAgent.Controller.{i}.</c> row with Enable false (its Records are refused).</summary>
-    public bool IsControllerDisabled(string controllerEndpointId)
-    {
-        lock (_gate)
-            return FindControllerRow(controllerEndpointId)?.GetValue("Enable") == "false";
-    }
-
     /// <summary>The enabled MTPs of a Controller, for sending it responses and notifications.</summary>
     public IReadOnlyList<ControllerMtp> GetControllerMtps(string controllerEndpointId)
     {
