@@ -248,11 +248,11 @@ public sealed class MdnsNetnsTests
     {
         string dir = pair.Directory.File("agent-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
-        string defaults = FactoryDefaultsText.WriteFile(dir, factoryDefaults);
+        File.WriteAllText(Path.Combine(dir, "factory-defaults.txt"), factoryDefaults);
         environment ??= [];
         environment.TryAdd("USPAGENT__Discovery__HostName", "agent14");
         PeerProcess agent = pair.Start(pair.AgentNs, environment, RepoPaths.FindOnPath("dotnet"), AgentProcess.AgentDll, "run",
-            "--data-dir", Path.Combine(dir, "var"), "--factory-defaults", defaults, "--endpoint-id", endpointId,
+            "--data-dir", Path.Combine(dir, "var"), "--factory-defaults", Path.Combine(dir, "factory-defaults.txt"), "--endpoint-id", endpointId,
             "--coap-port", port.ToString(CultureInfo.InvariantCulture), "--coaps-port", "0", "--bind", "0.0.0.0", "--log-level", "information");
         await agent.WaitForLineAsync(l => l.StartsWith("usp-agent ready", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         return agent;
