@@ -19,6 +19,9 @@ public sealed class MdnsNetnsTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private static readonly string Python = "/usr/bin/python3";
 
+    // The namespace tests run the build output under dotnet inside the namespace, whatever USP_AGENT_UNDER_TEST names.
+    private static string BuiltAgentDll => Path.Combine(AppContext.BaseDirectory, "usp-agent.dll");
+
     private static string MdnsPeers => Path.Combine(RepoPaths.InteropDir, "mdns");
 
     [NetnsFact]
@@ -110,7 +113,7 @@ public sealed class MdnsNetnsTests
         PeerProcess watch = pair.Start(pair.PeerNs, null, Python, Path.Combine(MdnsPeers, Zc), "watch", AgentService, id, "90");
         await watch.WaitForJsonAsync(j => (string?)j["event"] == "added" && (string?)j["txt"]?["name"] == "Test gateway", Wait);
 
-        var (code, output, error) = await pair.ExecAsync(pair.PeerNs, TimeSpan.FromSeconds(60), RepoPaths.FindOnPath("dotnet"), AgentProcess.AgentDll,
+        var (code, output, error) = await pair.ExecAsync(pair.PeerNs, TimeSpan.FromSeconds(60), RepoPaths.FindOnPath("dotnet"), BuiltAgentDll,
             "ctl", "--agent", $"coap://{pair.AgentAddress}:{port}/e/{id}", "set", "Device.DeviceInfo.FriendlyName=Living room");
         double setDone = UnixNow();
         Assert.True(code == 0, $"ctl set failed ({code}): {output}{error}");
@@ -251,7 +254,7 @@ public sealed class MdnsNetnsTests
         File.WriteAllText(Path.Combine(dir, "factory-defaults.txt"), factoryDefaults);
         environment ??= [];
         environment.TryAdd("USPAGENT__Discovery__HostName", "agent14");
-        PeerProcess agent = pair.Start(pair.AgentNs, environment, RepoPaths.FindOnPath("dotnet"), AgentProcess.AgentDll, "run",
+        PeerProcess agent = pair.Start(pair.AgentNs, environment, RepoPaths.FindOnPath("dotnet"), BuiltAgentDll, "run",
             "--data-dir", Path.Combine(dir, "var"), "--factory-defaults", Path.Combine(dir, "factory-defaults.txt"), "--endpoint-id", endpointId,
             "--coap-port", port.ToString(CultureInfo.InvariantCulture), "--coaps-port", "0", "--bind", "0.0.0.0", "--log-level", "information");
         await agent.WaitForLineAsync(l => l.StartsWith("usp-agent ready", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
@@ -259,44 +262,15 @@ public sealed class MdnsNetnsTests
     }
 
     /// <summary>One CoAP MTP on <paramref name="port"/>, FriendlyName "Test gateway", and full access for <c>usp-agent ctl</c>.</summary>
-    internal static string FactoryDefaults(int port) => $"""
-        Device.DeviceInfo.FriendlyName "Test gateway"
-        Device.LocalAgent.MTP.1.Alias "cpe-1"
-        Device.LocalAgent.MTP.1.Enable "true"
-        Device.LocalAgent.MTP.1.Protocol "CoAP"
-        Device.LocalAgent.MTP.1.CoAP.Port "{port}"
-        Device.LocalAgent.MTP.1.CoAP.Path ""
-        Device.LocalAgent.MTP.1.CoAP.EnableEncryption "false"
-        Device.LocalAgent.ControllerTrust.Role.1.Alias "full-access"
-        Device.LocalAgent.ControllerTrust.Role.1.Enable "true"
-        Device.LocalAgent.ControllerTrust.Role.1.Name "Full Access"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Enable "true"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Order "1"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Targets "Device."
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Param "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Obj "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.InstantiatedObj "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.CommandEvent "r-xn"
-        Device.LocalAgent.Controller.1.Enable "true"
-        Device.LocalAgent.Controller.1.EndpointID "proto::usp-agent-ctl"
-        Device.LocalAgent.Controller.1.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
-        Device.LocalAgent.Controller.1.OnBoardingComplete "true"
+    internal static string FactoryDefaults(int port) =>
+        "Device.DeviceInfo.FriendlyName \"Test gateway\"\n"
+        + FactoryDefaultsText.AgentCoapMtp(1, port, "", alias: "cpe-1")
+        + FactoryDefaultsText.FullAccessRole()
+        + FactoryDefaultsText.Controller(1, "proto::usp-agent-ctl", onBoardingComplete: true);
 
-        """;
-
-    private static string ControllerDefaults(string endpointId, string host, int? port, string path, bool onBoarded) => $"""
-        Device.LocalAgent.Controller.2.Enable "true"
-        Device.LocalAgent.Controller.2.EndpointID "{endpointId}"
-        Device.LocalAgent.Controller.2.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
-        Device.LocalAgent.Controller.2.OnBoardingComplete "{(onBoarded ? "true" : "false")}"
-        Device.LocalAgent.Controller.2.MTP.1.Enable "true"
-        Device.LocalAgent.Controller.2.MTP.1.Protocol "CoAP"
-        Device.LocalAgent.Controller.2.MTP.1.CoAP.Host "{host}"
-        {(port is { } p ? $"Device.LocalAgent.Controller.2.MTP.1.CoAP.Port \"{p}\"" : "")}
-        Device.LocalAgent.Controller.2.MTP.1.CoAP.Path "{path}"
-        Device.LocalAgent.Controller.2.MTP.1.CoAP.EnableEncryption "false"
-
-        """;
+    private static string ControllerDefaults(string endpointId, string host, int? port, string path, bool onBoarded) =>
+        FactoryDefaultsText.Controller(2, endpointId, onBoardingComplete: onBoarded)
+        + FactoryDefaultsText.ControllerCoapMtp(2, host, port, path);
 
     private static async Task<JsonObject> ResolveAsync(NetnsPair pair, string instance)
     {
