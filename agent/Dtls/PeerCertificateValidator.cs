@@ -170,11 +170,16 @@ internal sealed class PeerCertificateValidator(TrustAnchors anchors, AbsoluteTim
 /// </summary>
 internal static class PeerNameMatcher
 {
+    /// <summary>
+    /// R-SEC.0a: a certificate naming an EndpointID identifies that Endpoint, so with one expected it must be that one
+    /// (a matching host name or address does not make up for another EndpointID); only a certificate naming none, or a
+    /// connection expecting none, is matched on the host's DNS name or IP address.
+    /// </summary>
     public static bool Matches(CertificateNames names, string? expectedEndpointId, string host)
     {
-        if (expectedEndpointId is not null && names.EndpointId is { } id && string.Equals(id, expectedEndpointId, StringComparison.Ordinal))
+        if (expectedEndpointId is not null && names.EndpointId is { } id)
         {
-            return true;
+            return string.Equals(id, expectedEndpointId, StringComparison.Ordinal);
         }
 
         if (IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? address))
