@@ -126,7 +126,7 @@ public class DtlsFuzzTests(ITestOutputHelper output)
     /// Sends <paramref name="text"/> over the session until the server delivers it: once a second, for a loaded
     /// machine's receive buffer may drop a datagram among the fuzz (as UDP may; CoAP above retransmits the same way).
     /// </summary>
-    private static async Task PingAsync(DtlsCoapTransport client, IPEndPoint to, string text, System.Collections.Concurrent.ConcurrentQueue<string> received, ListLogger log)
+    internal static async Task PingAsync(DtlsCoapTransport client, IPEndPoint to, string text, System.Collections.Concurrent.ConcurrentQueue<string> received, ListLogger log)
     {
         for (int attempt = 1; ; attempt++)
         {
