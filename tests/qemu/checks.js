@@ -97,7 +97,10 @@ class Controller {
     this.waiters = [];
     this.child = spawn(process.execPath, [path.join(__dirname, '../interop/usp-controller.js'),
       '--from', controllerId, '--reply-host', '10.0.2.2', '--auto-notify-resp'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    this.listening = new Promise((resolve) => { this.onListening = resolve; });
+    this.listening = new Promise((resolve, reject) => {
+      this.onListening = resolve;
+      this.child.once('exit', (code) => reject(new Error(`the Controller (usp-controller.js) exited with status ${code}`)));
+    });
     readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
       let event;
       try { event = JSON.parse(line); } catch { return; }

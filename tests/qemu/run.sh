@@ -2,9 +2,9 @@
 # Boots a minimal Debian 12 guest under QEMU (TCG) with systemd, installs the agent in it the way a device
 # maker would, and checks it from the host with the independent Controller (checks.js).
 #
-#   tests/qemu/run.sh x64|arm64 [--agent DIR]
+#   tests/qemu/run.sh x64|arm64 [--agent DIR] [--image-only]
 #
-# DIR holds the published agent for the guest's architecture (default: published here with publish.sh).
+# --image-only builds (or finds in the cache) the guest's boot files and stops. DIR holds the published agent for the guest's architecture (default: published here with publish.sh).
 # The guest's boot files are built once per version of tests/qemu/image/ and cached under
 # $USP_QEMU_CACHE (default /var/cache/usp-agent-qemu/). Exit status 0 when every check passed.
 # Needs root, qemu-system-x86 / qemu-system-arm, qemu-user-static, debootstrap, gcc-aarch64-linux-gnu,
@@ -16,10 +16,12 @@ repo=$(cd "$here/../.." && pwd)
 arch=${1:-}
 shift || true
 agent_dir=""
+image_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --agent) agent_dir=$2; shift 2 ;;
-    *) echo "usage: $0 x64|arm64 [--agent DIR]" >&2; exit 2 ;;
+    --image-only) image_only=1; shift ;;
+    *) echo "usage: $0 x64|arm64 [--agent DIR] [--image-only]" >&2; exit 2 ;;
   esac
 done
 say() { printf '[tests/qemu %s] %s\n' "$arch" "$*" >&2; }
@@ -55,6 +57,7 @@ t0=$SECONDS
   fi
 ) 9>"$cache/.lock-$arch"
 image_seconds=$((SECONDS - t0))
+if [ "$image_only" = 1 ]; then say "image ready in $image_seconds s: $image"; exit 0; fi
 
 # --- the agent --------------------------------------------------------------------------------------------
 t0=$SECONDS
@@ -124,6 +127,8 @@ timeout --kill-after=10 "$overall" node "$here/checks.js" --arch "$arch" --cmd-s
 checks_seconds=$((SECONDS - t0))
 
 # The guest powers off after the checks; the monitor and the kill are the safety nets.
+# (A guest that never started, because checks.js failed before connecting, is not waited for.)
+[ -s "$work/console.log" ] || monitor quit
 for _ in $(seq 1 120); do kill -0 "$qemu_pid" 2>/dev/null || break; sleep 0.5; done
 if kill -0 "$qemu_pid" 2>/dev/null; then
   say "the guest did not power off within 60 s: quitting QEMU through its monitor"

@@ -108,9 +108,18 @@ fetch "$deb_arch" "busybox-static=$busybox_version"
 
 # --- debootstrap, in the background while the modules build --------------------------------------------
 packages=systemd,systemd-sysv,udev,kmod,iproute2,libgpiod2,gpiod,i2c-tools,libstdc++6,libssl3,ca-certificates
-say "debootstrap bookworm ($deb_arch) from $mirror"
-(debootstrap --arch="$deb_arch" --variant=minbase --include="$packages" bookworm "$root" "$mirror" \
-   >"$work/debootstrap.log" 2>&1 || { tail -n 30 "$work/debootstrap.log" >&2; exit 1; }) &
+# The bootstrapped root is kept as a tarball keyed by what debootstrap was given, so that a change to the
+# rest of this script rebuilds the image in about a minute instead of bootstrapping again.
+root_tar="$downloads/root-$deb_arch-$(printf '%s %s' "$packages" "$mirror" | sha256sum | cut -c1-12).tar"
+if [ -f "$root_tar" ]; then
+  say "root from $root_tar"
+  (mkdir -p "$root" && tar -C "$root" -xf "$root_tar") &
+else
+  say "debootstrap bookworm ($deb_arch) from $mirror"
+  (debootstrap --arch="$deb_arch" --variant=minbase --include="$packages" bookworm "$root" "$mirror" \
+     >"$work/debootstrap.log" 2>&1 || { tail -n 30 "$work/debootstrap.log" >&2; exit 1; }
+   tar -C "$root" -cf "$root_tar.tmp" . && mv "$root_tar.tmp" "$root_tar") &
+fi
 debootstrap_pid=$!
 
 # --- out-of-tree modules: gpio-sim (+ its irq_sim), and i2c-stub where the kernel lacks it ---------------
