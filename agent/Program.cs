@@ -1,13 +1,16 @@
 using Microsoft.Extensions.Hosting;
-using Usp.Agent;
+using Microsoft.Extensions.Logging;
 using Usp.Agent.Cli;
+using Usp.Agent.Coap;
 using Usp.Agent.Engine;
-using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.LocalAdmin;
 using Usp.Agent.Hosting.Logging;
 using Usp.Agent.Hosting.Reboot;
 using Usp.Agent.Hosting.Systemd;
+using Usp.Agent.Hosting;
 using Usp.Agent.Mtp;
+using Usp.Agent.Mtp.Coap;
+using Usp.Agent;
 
 var commandLine = new AgentCommandLine(
     (settings, cancellationToken) => AgentComposition.RunAgentAsync(AgentComposition.LaunchOf(settings), Console.Error, cancellationToken),
@@ -108,13 +111,15 @@ namespace Usp.Agent
 
             // Opens the engine once the admin socket has claimed the data directory.
             services.AddHostedService(engine);
-            var announcer = new ConsoleAnnouncer(launch.Output, options, bootCause, () => engine.Engine.EndpointId);
+            var announcer = new ConsoleAnnouncer(launch.Output, options, bootCause, () => engine.Engine.Identity);
             services.AddReadinessObserver(services.AddHostedService(announcer));
             services.AddReadinessObserver(services.AddHostedService(new SystemdLifecycleNotifier(notifier)));
             services.AddHostedService(new NotYetAvailableReporter(options, log.For<NotYetAvailableReporter>()));
 
             // MTP listeners; readiness waits for each. Once all listen, the notification loop starts (Boot! first).
-            services.AddMtpListener(new CoapMtpListener(options, engine, outbound, log.For<CoapMtpListener>()));
+            ILogger coapLog = log.For<UdpCoapTransport>();
+            ICoapTransportFactory[] coapTransports = [new UdpCoapTransportFactory(message => coapLog.LogDebug("{Message}", message))];
+            services.AddMtpListener(new CoapMtpListener(options, engine.WhenOpen, outbound, coapTransports, log.For<CoapMtpListener>()));
             services.AddReadinessObserver(services.AddHostedService(new NotificationRunner(engine, log.For<NotificationRunner>())));
 
             if (systemd.WatchdogPingInterval is { } pingInterval)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using Usp.Agent.Hosting;
+using Usp.DataModel;
 
 namespace Usp.Agent.Cli;
 
@@ -32,9 +33,9 @@ internal sealed class AgentSettingsOptions
         _endpointId.Validators.Add(result =>
         {
             string? value = result.GetValueOrDefault<string>();
-            if (value is not null && !EndpointIdFormat.IsValid(value))
+            if (value is not null && !EndpointIdentity.IsValid(value, out string problem))
             {
-                result.AddError($"--endpoint-id '{value}' is not {EndpointIdFormat.Requirement}.");
+                result.AddError($"--endpoint-id '{value}' is not {EndpointIdentity.Requirement}: {problem}");
             }
         });
         _bind.Validators.Add(result =>

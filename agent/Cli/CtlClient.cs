@@ -1,10 +1,11 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using Google.Protobuf;
 using Usp.Agent.Coap;
 using Usp.Agent.Hosting;
 using Usp.Agent.Messages;
 using Usp.Agent.Mtp;
+using Usp.Agent.Mtp.Coap;
 using Usp.Proto;
 
 namespace Usp.Agent.Cli;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Usp.Agent.Hosting;
+using Usp.DataModel;
 
 namespace Usp.Agent.Cli;
 
@@ -39,9 +40,9 @@ internal sealed class CtlCommand
         from.Validators.Add(result =>
         {
             string? value = result.GetValueOrDefault<string>();
-            if (value is not null && !EndpointIdFormat.IsValid(value))
+            if (value is not null && !EndpointIdentity.IsValid(value, out string problem))
             {
-                result.AddError($"--from '{value}' is not {EndpointIdFormat.Requirement}.");
+                result.AddError($"--from '{value}' is not {EndpointIdentity.Requirement}: {problem}");
             }
         });
         Option<int> listen = PortOption.Create("--listen", "Local UDP port for the agent's responses; 0 picks a free one [default: 0]", "0 picks a free one");
@@ -56,9 +57,9 @@ internal sealed class CtlCommand
         to.Validators.Add(result =>
         {
             string? value = result.GetValueOrDefault<string>();
-            if (value is not null && !EndpointIdFormat.IsValid(value))
+            if (value is not null && !EndpointIdentity.IsValid(value, out string problem))
             {
-                result.AddError($"--to '{value}' is not {EndpointIdFormat.Requirement}.");
+                result.AddError($"--to '{value}' is not {EndpointIdentity.Requirement}: {problem}");
             }
         });
 

@@ -114,14 +114,15 @@ public sealed class CoapClient(CoapEndpoint endpoint)
         var options = Endpoint.Options;
         // One token for every block of the transfer: some servers (node-coap) key reassembly by token.
         var token = CoapEndpoint.NewToken();
+        var peer = new CoapPeer(request.Destination);
         CoapMessage response = request.Payload.Length > options.PreferredBlockSize
-            ? await SendBlock1Async(request, token, cancellationToken).ConfigureAwait(false)
-            : await Endpoint.SendRequestAsync(WithPayload(request, request.Payload, token), request.Destination, request.ContinueOnReceiveThread, cancellationToken).ConfigureAwait(false);
+            ? await SendBlock1Async(request, peer, token, cancellationToken).ConfigureAwait(false)
+            : await Endpoint.SendRequestAsync(WithPayload(request, request.Payload, token), peer, request.ContinueOnReceiveThread, cancellationToken).ConfigureAwait(false);
 
         var payload = response.Payload;
         if (response.Block2 is { More: true } first && response.Code.IsSuccess)
         {
-            (response, payload) = await FetchBlock2Async(request, token, response, first, cancellationToken).ConfigureAwait(false);
+            (response, payload) = await FetchBlock2Async(request, peer, token, response, first, cancellationToken).ConfigureAwait(false);
         }
         return new CoapResponse(response.Code, payload, response.ContentFormat)
         {
@@ -139,7 +140,7 @@ public sealed class CoapClient(CoapEndpoint endpoint)
         return message;
     }
 
-    private async Task<CoapMessage> SendBlock1Async(CoapRequest request, byte[] token, CancellationToken cancellationToken)
+    private async Task<CoapMessage> SendBlock1Async(CoapRequest request, CoapPeer peer, byte[] token, CancellationToken cancellationToken)
     {
         var body = request.Payload;
         int szx = Endpoint.Options.PreferredSizeExponent;
@@ -155,7 +156,7 @@ public sealed class CoapClient(CoapEndpoint endpoint)
             {
                 message.SetUIntOption(CoapOptionNumber.Size1, (uint)body.Length);
             }
-            var response = await Endpoint.SendRequestAsync(message, request.Destination, request.ContinueOnReceiveThread, cancellationToken).ConfigureAwait(false);
+            var response = await Endpoint.SendRequestAsync(message, peer, request.ContinueOnReceiveThread, cancellationToken).ConfigureAwait(false);
             if (!more || response.Code != CoapCode.Continue)
             {
                 // The final response, or an error (4.08, 4.13 with Size1, ...) the caller should see.
@@ -174,7 +175,7 @@ public sealed class CoapClient(CoapEndpoint endpoint)
         }
     }
 
-    private async Task<(CoapMessage Last, ReadOnlyMemory<byte> Body)> FetchBlock2Async(CoapRequest request, byte[] token, CoapMessage first,
+    private async Task<(CoapMessage Last, ReadOnlyMemory<byte> Body)> FetchBlock2Async(CoapRequest request, CoapPeer peer, byte[] token, CoapMessage first,
         CoapBlockOption block, CancellationToken cancellationToken)
     {
         int max = Endpoint.Options.MaxReassembledSize;
@@ -190,7 +191,7 @@ public sealed class CoapClient(CoapEndpoint endpoint)
             var next = request.ToMessage();
             next.Token = token;
             next.Block2 = new CoapBlockOption(block.Number + 1, false, block.SizeExponent);
-            last = await Endpoint.SendRequestAsync(next, request.Destination, request.ContinueOnReceiveThread, cancellationToken).ConfigureAwait(false);
+            last = await Endpoint.SendRequestAsync(next, peer, request.ContinueOnReceiveThread, cancellationToken).ConfigureAwait(false);
             if (!last.Code.IsSuccess)
             {
                 return (last, last.Payload);

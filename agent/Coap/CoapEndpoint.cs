@@ -4,7 +4,7 @@ using System.Net;
 namespace Usp.Agent.Coap;
 
 /// <summary>Answers one inbound request; the returned message needs only Code, options and payload.</summary>
-public delegate ValueTask<CoapMessage> CoapRequestHandler(CoapMessage request, IPEndPoint peer, CancellationToken cancellationToken);
+public delegate ValueTask<CoapMessage> CoapRequestHandler(CoapMessage request, CoapPeer peer, CancellationToken cancellationToken);
 
 /// <summary>
 /// The CoAP messaging layer (RFC 7252 §4) on one transport: CON/NON/ACK/RST, message IDs, deduplication,
@@ -47,6 +47,9 @@ public sealed class CoapEndpoint : IAsyncDisposable
         new(UdpCoapTransport.Bind(localEndPoint, options?.Log), options, timeProvider);
 
     public IPEndPoint LocalEndPoint => _transport.LocalEndPoint;
+
+    /// <summary>True over a secured transport (coaps).</summary>
+    public bool IsSecure => _transport.IsSecure;
 
     public CoapEndpointOptions Options => _options;
 
@@ -106,11 +109,11 @@ public sealed class CoapEndpoint : IAsyncDisposable
     /// Throws <see cref="CoapTimeoutException"/> or <see cref="CoapResetException"/> when delivery fails.
     /// </summary>
     public Task<CoapMessage> SendRequestAsync(CoapMessage request, IPEndPoint peer, CancellationToken cancellationToken = default) =>
-        SendRequestAsync(request, peer, continueOnReceiveThread: false, cancellationToken);
+        SendRequestAsync(request, new CoapPeer(peer), continueOnReceiveThread: false, cancellationToken);
 
     /// <param name="continueOnReceiveThread">Complete the returned task on the thread that receives the response
     /// instead of a thread-pool thread (see <see cref="CoapRequest.ContinueOnReceiveThread"/>).</param>
-    internal async Task<CoapMessage> SendRequestAsync(CoapMessage request, IPEndPoint peer, bool continueOnReceiveThread, CancellationToken cancellationToken)
+    internal async Task<CoapMessage> SendRequestAsync(CoapMessage request, CoapPeer peer, bool continueOnReceiveThread, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(peer);
@@ -141,10 +144,10 @@ public sealed class CoapEndpoint : IAsyncDisposable
                     {
                         request.Token = NewToken();
                     }
-                    while (_awaitingResponse.ContainsKey((peer, TokenKey.From(request.Token.Span))));
+                    while (_awaitingResponse.ContainsKey((peer.EndPoint, TokenKey.From(request.Token.Span))));
                 }
                 exchange.Token = TokenKey.From(request.Token.Span);
-                if (!_awaitingResponse.TryAdd((peer, exchange.Token), exchange))
+                if (!_awaitingResponse.TryAdd((peer.EndPoint, exchange.Token), exchange))
                 {
                     throw new InvalidOperationException("The token is already in use by another request to this peer.");
                 }
@@ -188,7 +191,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
         return await exchange.Response.Task.ConfigureAwait(false);
     }
 
-    internal void OnDatagram(ReadOnlyMemory<byte> datagram, IPEndPoint peer)
+    internal void OnDatagram(ReadOnlyMemory<byte> datagram, CoapPeer peer)
     {
         try
         {
@@ -200,7 +203,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
         }
     }
 
-    private void Dispatch(ReadOnlyMemory<byte> datagram, IPEndPoint peer)
+    private void Dispatch(ReadOnlyMemory<byte> datagram, CoapPeer peer)
     {
         var headerError = CoapHeader.TryRead(datagram.Span, out var header);
         if (headerError is CoapFormatError.TooShort or CoapFormatError.UnsupportedVersion)
@@ -250,7 +253,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
         lock (_gate)
         {
             var cache = confirmable ? _confirmableDedup : _nonConfirmableDedup;
-            duplicate = cache.TryGetOrAdd(peer, message.MessageId, TokenKey.From(message.Token.Span), _time.GetUtcNow(), out inbound);
+            duplicate = cache.TryGetOrAdd(peer.EndPoint, message.MessageId, TokenKey.From(message.Token.Span), _time.GetUtcNow(), out inbound);
             if (duplicate && confirmable)
             {
                 if (inbound.Reply is null && message.IsRequest)
@@ -283,7 +286,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
         }
     }
 
-    private void OnRequest(CoapMessage request, IPEndPoint peer, InboundExchange inbound)
+    private void OnRequest(CoapMessage request, CoapPeer peer, InboundExchange inbound)
     {
         int badOption = request.FindUnrecognizedCriticalOption();
         if (badOption >= 0)
@@ -364,7 +367,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
         return CoapResponses.Error(CoapCode.InternalServerError, "Internal server error");
     }
 
-    private async Task RespondWhenDoneAsync(Task<CoapMessage> handling, InboundExchange inbound, CoapMessage request, IPEndPoint peer)
+    private async Task RespondWhenDoneAsync(Task<CoapMessage> handling, InboundExchange inbound, CoapMessage request, CoapPeer peer)
     {
         CoapMessage response;
         try
@@ -386,7 +389,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
         RunAfterResponse(request, peer);
     }
 
-    private void RunAfterResponse(CoapMessage request, IPEndPoint peer)
+    private void RunAfterResponse(CoapMessage request, CoapPeer peer)
     {
         if (request.AfterResponse is not { } action)
         {
@@ -403,7 +406,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
         }
     }
 
-    private void AcknowledgeEmpty(InboundExchange inbound, CoapMessage request, IPEndPoint peer)
+    private void AcknowledgeEmpty(InboundExchange inbound, CoapMessage request, CoapPeer peer)
     {
         byte[] ack;
         lock (_gate)
@@ -420,7 +423,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
         Send(ack, peer);
     }
 
-    private void Respond(InboundExchange inbound, CoapMessage request, IPEndPoint peer, CoapMessage response)
+    private void Respond(InboundExchange inbound, CoapMessage request, CoapPeer peer, CoapMessage response)
     {
         response.Token = request.Token;
         byte[]? datagram = null;
@@ -488,12 +491,12 @@ public sealed class CoapEndpoint : IAsyncDisposable
         }
     }
 
-    private void OnSeparateResponse(CoapMessage response, IPEndPoint peer, InboundExchange inbound)
+    private void OnSeparateResponse(CoapMessage response, CoapPeer peer, InboundExchange inbound)
     {
         ClientExchange? exchange;
         lock (_gate)
         {
-            _awaitingResponse.TryGetValue((peer, TokenKey.From(response.Token.Span)), out exchange);
+            _awaitingResponse.TryGetValue((peer.EndPoint, TokenKey.From(response.Token.Span)), out exchange);
         }
         int badOption = response.FindUnrecognizedCriticalOption();
         bool reject = exchange is null || badOption >= 0;
@@ -513,7 +516,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
         }
     }
 
-    private void OnAcknowledgement(CoapMessage ack, IPEndPoint peer)
+    private void OnAcknowledgement(CoapMessage ack, CoapPeer peer)
     {
         var exchange = TakeAwaitingAck(peer, ack.MessageId)?.Exchange;
         if (exchange is null)
@@ -548,11 +551,11 @@ public sealed class CoapEndpoint : IAsyncDisposable
     }
 
     /// <summary>The confirmable message a peer's ACK or RST answers, no longer retransmitted; null when none was waiting.</summary>
-    private OutgoingConfirmable? TakeAwaitingAck(IPEndPoint peer, ushort messageId)
+    private OutgoingConfirmable? TakeAwaitingAck(CoapPeer peer, ushort messageId)
     {
         lock (_gate)
         {
-            if (_awaitingAck.Remove((peer, messageId), out var pending))
+            if (_awaitingAck.Remove((peer.EndPoint, messageId), out var pending))
             {
                 pending.Timer?.Dispose();
                 return pending;
@@ -561,7 +564,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
         return null;
     }
 
-    private void OnReset(CoapMessage reset, IPEndPoint peer)
+    private void OnReset(CoapMessage reset, CoapPeer peer)
     {
         var pending = TakeAwaitingAck(peer, reset.MessageId);
         if (pending?.Exchange is { } exchange)
@@ -574,7 +577,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
         }
     }
 
-    private void SendConfirmable(CoapMessage message, IPEndPoint peer, ClientExchange? exchange)
+    private void SendConfirmable(CoapMessage message, CoapPeer peer, ClientExchange? exchange)
     {
         var pending = new OutgoingConfirmable(this, peer, message.MessageId, message.ToArray(), exchange);
         double factor = 1.0 + (Random.Shared.NextDouble() * (_options.AckRandomFactor - 1.0));
@@ -585,7 +588,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
                 return; // cancelled before it was sent
             }
             pending.Timeout = _options.AckTimeout * factor;
-            _awaitingAck[(peer, pending.MessageId)] = pending;
+            _awaitingAck[(peer.EndPoint, pending.MessageId)] = pending;
             if (exchange is not null)
             {
                 exchange.Pending = pending;
@@ -604,14 +607,14 @@ public sealed class CoapEndpoint : IAsyncDisposable
         bool giveUp;
         lock (_gate)
         {
-            if (!_awaitingAck.TryGetValue((pending.Peer, pending.MessageId), out var current) || !ReferenceEquals(current, pending))
+            if (!_awaitingAck.TryGetValue((pending.Peer.EndPoint, pending.MessageId), out var current) || !ReferenceEquals(current, pending))
             {
                 return;
             }
             giveUp = pending.Retransmissions >= _options.MaxRetransmit;
             if (giveUp)
             {
-                _awaitingAck.Remove((pending.Peer, pending.MessageId));
+                _awaitingAck.Remove((pending.Peer.EndPoint, pending.MessageId));
                 pending.Timer?.Dispose();
             }
             else
@@ -657,15 +660,15 @@ public sealed class CoapEndpoint : IAsyncDisposable
                 return;
             }
             exchange.Finished = true;
-            if (_awaitingResponse.TryGetValue((exchange.Peer, exchange.Token), out var current) && ReferenceEquals(current, exchange))
+            if (_awaitingResponse.TryGetValue((exchange.Peer.EndPoint, exchange.Token), out var current) && ReferenceEquals(current, exchange))
             {
-                _awaitingResponse.Remove((exchange.Peer, exchange.Token));
+                _awaitingResponse.Remove((exchange.Peer.EndPoint, exchange.Token));
             }
             // A separate response that overtakes its empty ACK also ends the retransmission (§5.2.2).
             if (exchange.Pending is { } pending &&
-                _awaitingAck.TryGetValue((pending.Peer, pending.MessageId), out var awaiting) && ReferenceEquals(awaiting, pending))
+                _awaitingAck.TryGetValue((pending.Peer.EndPoint, pending.MessageId), out var awaiting) && ReferenceEquals(awaiting, pending))
             {
-                _awaitingAck.Remove((pending.Peer, pending.MessageId));
+                _awaitingAck.Remove((pending.Peer.EndPoint, pending.MessageId));
                 pending.Timer?.Dispose();
             }
             exchange.ResponseTimer?.Dispose();
@@ -688,27 +691,27 @@ public sealed class CoapEndpoint : IAsyncDisposable
     /// peer uses is kept for the next one (up to <see cref="IdleNStartSlotsKept"/>): with one request in flight per
     /// peer, every request would otherwise make a new semaphore.
     /// </summary>
-    private SemaphoreSlim AcquireNStartSlot(IPEndPoint peer)
+    private SemaphoreSlim AcquireNStartSlot(CoapPeer peer)
     {
         lock (_gate)
         {
-            if (!_nstartSlots.TryGetValue(peer, out var slot))
+            if (!_nstartSlots.TryGetValue(peer.EndPoint, out var slot))
             {
                 slot = _idleNStartSlots.TryPop(out var idle) ? idle : new NStartSlot(new SemaphoreSlim(_options.NStart, _options.NStart));
-                _nstartSlots[peer] = slot;
+                _nstartSlots[peer.EndPoint] = slot;
             }
             slot.Users++;
             return slot.Semaphore;
         }
     }
 
-    private void ReleaseNStartSlot(IPEndPoint peer)
+    private void ReleaseNStartSlot(CoapPeer peer)
     {
         lock (_gate)
         {
-            if (_nstartSlots.TryGetValue(peer, out var slot) && --slot.Users == 0)
+            if (_nstartSlots.TryGetValue(peer.EndPoint, out var slot) && --slot.Users == 0)
             {
-                _nstartSlots.Remove(peer);
+                _nstartSlots.Remove(peer.EndPoint);
                 // No user left, so every holder has released it: the semaphore is back at NSTART.
                 if (_idleNStartSlots.Count < IdleNStartSlotsKept && slot.Semaphore.CurrentCount == _options.NStart)
                 {
@@ -740,7 +743,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
         return bytes;
     }
 
-    private void Send(byte[] datagram, IPEndPoint peer)
+    private void Send(byte[] datagram, CoapPeer peer)
     {
         try
         {
@@ -757,7 +760,7 @@ public sealed class CoapEndpoint : IAsyncDisposable
         }
     }
 
-    private async Task ObserveSendAsync(ValueTask sending, IPEndPoint peer)
+    private async Task ObserveSendAsync(ValueTask sending, CoapPeer peer)
     {
         try
         {
@@ -800,11 +803,11 @@ public sealed class CoapEndpoint : IAsyncDisposable
         public int Users { get; set; }
     }
 
-    private sealed class OutgoingConfirmable(CoapEndpoint owner, IPEndPoint peer, ushort messageId, byte[] datagram, ClientExchange? exchange)
+    private sealed class OutgoingConfirmable(CoapEndpoint owner, CoapPeer peer, ushort messageId, byte[] datagram, ClientExchange? exchange)
     {
         /// <summary>The endpoint, for the static retransmission timer callback (no boxed state per message).</summary>
         public CoapEndpoint Owner { get; } = owner;
-        public IPEndPoint Peer { get; } = peer;
+        public CoapPeer Peer { get; } = peer;
         public ushort MessageId { get; } = messageId;
         public byte[] Datagram { get; } = datagram;
         public ClientExchange? Exchange { get; } = exchange;
@@ -813,14 +816,14 @@ public sealed class CoapEndpoint : IAsyncDisposable
         public ITimer? Timer { get; set; }
     }
 
-    private sealed class ClientExchange(CoapEndpoint owner, IPEndPoint peer, SemaphoreSlim nstartSlot, bool continueInline)
+    private sealed class ClientExchange(CoapEndpoint owner, CoapPeer peer, SemaphoreSlim nstartSlot, bool continueInline)
     {
         private int _nstartReleased;
 
         /// <summary>The endpoint, for the static cancellation and timer callbacks (no closure or boxed state per request).</summary>
         public CoapEndpoint Owner { get; } = owner;
 
-        public IPEndPoint Peer { get; } = peer;
+        public CoapPeer Peer { get; } = peer;
         public TokenKey Token { get; set; }
         public TaskCompletionSource<CoapMessage> Response { get; } = new(continueInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         public OutgoingConfirmable? Pending { get; set; }

@@ -61,7 +61,7 @@ public readonly record struct CoapLinkAttribute(string Name, string? Value)
 /// <summary>What a resource handler sees of a request.</summary>
 public sealed class CoapRequestContext
 {
-    internal CoapRequestContext(CoapMessage message, IPEndPoint peer, CoapResource resource, ReadOnlyMemory<byte> payload, IReadOnlyList<string> query)
+    internal CoapRequestContext(CoapMessage message, CoapPeer peer, CoapResource resource, ReadOnlyMemory<byte> payload, IReadOnlyList<string> query)
     {
         Message = message;
         Peer = peer;
@@ -75,7 +75,8 @@ public sealed class CoapRequestContext
 
     public CoapMethod Method { get; }
 
-    public IPEndPoint Peer { get; }
+    /// <summary>Who sent the request: address, and the secured session (with its authenticated identity) over DTLS.</summary>
+    public CoapPeer Peer { get; }
 
     public CoapResource Resource { get; }
 

@@ -31,6 +31,8 @@ public sealed class CoapServer
 
     public IReadOnlyCollection<CoapResource> Resources => _resources.Values;
 
+    public bool HasResource(string path) => _resources.ContainsKey(CoapResource.NormalizePath(path));
+
     internal int ActiveBlock1Transfers => _block1.ActiveCount;
 
     internal long BufferedBlock1Bytes => _block1.BufferedBytes;
@@ -56,7 +58,7 @@ public sealed class CoapServer
         }
     }
 
-    internal async ValueTask<CoapMessage> HandleAsync(CoapMessage request, IPEndPoint peer, CancellationToken cancellationToken)
+    internal async ValueTask<CoapMessage> HandleAsync(CoapMessage request, CoapPeer peer, CancellationToken cancellationToken)
     {
         var now = _endpoint.TimeProvider.GetUtcNow();
         var method = (CoapMethod)request.Code.Value;
@@ -67,7 +69,7 @@ public sealed class CoapServer
         {
             return CoapResponses.Error(CoapCode.BadRequest, "Invalid block option");
         }
-        if (block2 is { Number: > 0 } follow && block1 is null && _block2.TryGet(peer, TransferKey(method, path, query), now, out var cached))
+        if (block2 is { Number: > 0 } follow && block1 is null && _block2.TryGet(peer.EndPoint, TransferKey(method, path, query), now, out var cached))
         {
             return SliceBlock(cached, follow.Number, Math.Min(follow.SizeExponent, _endpoint.Options.PreferredSizeExponent));
         }
@@ -110,7 +112,7 @@ public sealed class CoapServer
         uint? size1 = request.TryGetUInt(CoapOptionNumber.Size1, out uint s1) ? s1 : null;
         if (block1 is { } b1)
         {
-            var outcome = _block1.Accept(peer, TransferKey(method, path, query), b1, request.Payload.Span, size1, now, out body);
+            var outcome = _block1.Accept(peer.EndPoint, TransferKey(method, path, query), b1, request.Payload.Span, size1, now, out body);
             int szx = Math.Min(b1.SizeExponent, _endpoint.Options.PreferredSizeExponent);
             switch (outcome)
             {
@@ -184,7 +186,7 @@ public sealed class CoapServer
     /// <summary>What tells one block-wise transfer of a peer from another; built only for a request that has a block to match.</summary>
     private static string TransferKey(CoapMethod method, string path, List<string> query) => $"{(int)method} {path}?{string.Join('&', query)}";
 
-    private CoapMessage ShapeBlock2(CoapMessage response, CoapBlockOption? requested, IPEndPoint peer, CoapMethod method, string path, List<string> query, DateTimeOffset now)
+    private CoapMessage ShapeBlock2(CoapMessage response, CoapBlockOption? requested, CoapPeer peer, CoapMethod method, string path, List<string> query, DateTimeOffset now)
     {
         int szx = Math.Min(requested?.SizeExponent ?? 6, _endpoint.Options.PreferredSizeExponent);
         uint number = requested?.Number ?? 0;
@@ -194,7 +196,7 @@ public sealed class CoapServer
         }
         if (response.Payload.Length > 1 << (szx + 4))
         {
-            _block2.Store(peer, TransferKey(method, path, query), response, now);
+            _block2.Store(peer.EndPoint, TransferKey(method, path, query), response, now);
         }
         return SliceBlock(response, number, szx);
     }

@@ -22,6 +22,8 @@ public sealed class UdpCoapTransport : ICoapTransport
 
     public IPEndPoint LocalEndPoint { get; }
 
+    public bool IsSecure => false;
+
     /// <summary>Binds a UDP socket; port 0 picks an ephemeral port, reported in <see cref="LocalEndPoint"/>.</summary>
     public static UdpCoapTransport Bind(IPEndPoint localEndPoint, Action<string>? log = null)
     {
@@ -53,10 +55,10 @@ public sealed class UdpCoapTransport : ICoapTransport
     }
 
     /// <summary>Sends synchronously: a UDP send does not wait for the peer, and the socket stays in blocking mode for the receive thread.</summary>
-    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint peer, CancellationToken cancellationToken)
+    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, CoapPeer peer, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        _socket.SendTo(datagram.Span, SocketFlags.None, peer);
+        _socket.SendTo(datagram.Span, SocketFlags.None, peer.EndPoint);
         return ValueTask.CompletedTask;
     }
 
@@ -72,7 +74,7 @@ public sealed class UdpCoapTransport : ICoapTransport
             {
                 EndPoint from = any;
                 int received = _socket.ReceiveFrom(buffer, SocketFlags.None, ref from);
-                onDatagram(buffer.AsMemory(0, received), Normalize((IPEndPoint)from));
+                onDatagram(buffer.AsMemory(0, received), new CoapPeer(Normalize((IPEndPoint)from)));
             }
             catch (ObjectDisposedException)
             {
@@ -109,4 +111,12 @@ public sealed class UdpCoapTransport : ICoapTransport
 
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>Plain UDP transports (coap).</summary>
+public sealed class UdpCoapTransportFactory(Action<string>? log = null) : ICoapTransportFactory
+{
+    public bool IsSecure => false;
+
+    public ICoapTransport Bind(IPEndPoint localEndPoint) => UdpCoapTransport.Bind(localEndPoint, log);
 }

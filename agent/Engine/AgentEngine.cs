@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.Reboot;
-using Usp.DataModel;
+using Usp.Agent.Hosting;
+using Usp.Agent.Mtp;
 using Usp.DataModel.Store;
+using Usp.DataModel;
 
 namespace Usp.Agent.Engine;
 
@@ -53,6 +54,7 @@ internal sealed partial class AgentEngine(
                 DataDirectory = options.DataDir,
                 FactoryDefaultsPath = options.FactoryDefaults,
                 EndpointId = options.EndpointId,
+                Identity = options.IdentitySettings(),
                 SoftwareVersion = AgentVersion.Product,
                 Log = new EngineLogAdapter(loggers.CreateLogger("Usp.DataModel")),
                 Time = TimeProvider.System,
@@ -61,6 +63,7 @@ internal sealed partial class AgentEngine(
                 FullAccessEndpointId = LocalAdminEndpointId,
             });
             bootCause.Attach(engine);
+            outbound.UseControllerMtps(engine.GetControllerMtps);
             if (bootCause.CurrentBoot.Cause is BootCause.LocalFactoryReset or BootCause.FactoryReset)
             {
                 // A local factory reset is asked for through the host and carried out here, at the next start.

@@ -32,6 +32,7 @@ internal static class OfflineDataModel
                 DataDirectory = options.DataDir,
                 FactoryDefaultsPath = options.FactoryDefaults,
                 EndpointId = options.EndpointId,
+                Identity = options.IdentitySettings(),
                 SoftwareVersion = AgentVersion.Product,
                 Log = new WarningsTo(error),
                 FullAccessEndpointId = LocalEndpointId,

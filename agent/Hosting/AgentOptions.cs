@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Usp.DataModel;
 
 namespace Usp.Agent.Hosting;
 
@@ -41,6 +42,27 @@ internal sealed record AgentOptions
 
     /// <summary>A system reboot command run on Device.Reboot() instead of restarting the process.</summary>
     public string? RebootCommand { get; init; }
+
+    /// <summary>Configured Device.DeviceInfo.ManufacturerOUI (upper case); null: the data model's, else the system's.</summary>
+    public string? ManufacturerOui { get; init; }
+
+    /// <summary>Configured Device.DeviceInfo.SerialNumber; null: the data model's, else the system's.</summary>
+    public string? SerialNumber { get; init; }
+
+    /// <summary>Configured Device.DeviceInfo.ProductClass; null: the data model's, else a default.</summary>
+    public string? ProductClass { get; init; }
+
+    /// <summary>Where the device's identity is read from (/proc, /sys, /etc under it); "/" but in tests.</summary>
+    public string SystemRoot { get; init; } = "/";
+
+    /// <summary>The identity settings the engine takes (configuration wins over the data model).</summary>
+    public DeviceIdentitySettings IdentitySettings() => new()
+    {
+        ManufacturerOui = ManufacturerOui,
+        SerialNumber = SerialNumber,
+        ProductClass = ProductClass,
+        SystemRoot = SystemRoot,
+    };
 
     public string AdminSocketPath => Path.Combine(DataDir, "usp-agent.sock");
 }

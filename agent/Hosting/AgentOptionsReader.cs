@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Usp.DataModel;
 
 namespace Usp.Agent.Hosting;
 
@@ -17,9 +18,9 @@ internal static class AgentOptionsReader
 
         string dataDir = Path.GetFullPath(NonEmpty(section, "DataDir") ?? "var", currentDirectory);
         string? endpointId = NonEmpty(section, "EndpointId");
-        if (endpointId is not null && !EndpointIdFormat.IsValid(endpointId))
+        if (endpointId is not null && !EndpointIdentity.IsValid(endpointId, out string problem))
         {
-            throw Invalid(section, "EndpointId", endpointId, EndpointIdFormat.Requirement);
+            throw Invalid(section, "EndpointId", endpointId, $"{EndpointIdentity.Requirement} ({problem})");
         }
 
         string bind = NonEmpty(section, "Bind") ?? "0.0.0.0";
@@ -40,7 +41,34 @@ internal static class AgentOptionsReader
             Mdns = Boolean(section, "Mdns", true),
             LogLevel = Level(section),
             RebootCommand = NonEmpty(section, "RebootCommand"),
+            ManufacturerOui = Oui(section),
+            SerialNumber = Text(section, "SerialNumber"),
+            ProductClass = Text(section, "ProductClass"),
+            SystemRoot = Path.GetFullPath(NonEmpty(section, "SystemRoot") ?? "/", currentDirectory),
         };
+    }
+
+    /// <summary>Six hex digits (an IEEE OUI), upper-cased as TR-181 writes it.</summary>
+    private static string? Oui(Section section)
+    {
+        string? text = NonEmpty(section, "ManufacturerOui");
+        if (text is null)
+        {
+            return null;
+        }
+
+        return text.Length == 6 && text.All(char.IsAsciiHexDigit)
+            ? text.ToUpperInvariant()
+            : throw Invalid(section, "ManufacturerOui", text, "six hex digits, the manufacturer's IEEE OUI, such as 00D09E");
+    }
+
+    /// <summary>A DeviceInfo string: at most 64 printable characters.</summary>
+    private static string? Text(Section section, string key)
+    {
+        string? text = NonEmpty(section, key);
+        return text is null || (text.Length <= 64 && !text.Any(char.IsControl))
+            ? text
+            : throw Invalid(section, key, text, "at most 64 printable characters");
     }
 
     private static string? NonEmpty(Section section, string key)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Usp.Agent.Hosting.Reboot;
+using Usp.Agent.Mtp;
 
 namespace Usp.Agent.Hosting;
 

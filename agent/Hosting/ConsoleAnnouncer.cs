@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Usp.Agent.Hosting.Reboot;
+using Usp.DataModel;
 
 namespace Usp.Agent.Hosting;
 
@@ -7,7 +8,7 @@ namespace Usp.Agent.Hosting;
 /// Talks to the operator on stdout: the start-up banner, then, once ready, the listening URIs, a command
 /// to query the agent, and the line starting with <c>usp-agent ready</c> that scripts wait for.
 /// </summary>
-internal sealed class ConsoleAnnouncer(TextWriter output, AgentOptions options, IBootCauseStore bootCause, Func<string> endpointId) : IHostedService, IReadinessObserver
+internal sealed class ConsoleAnnouncer(TextWriter output, AgentOptions options, IBootCauseStore bootCause, Func<DeviceIdentity> identity) : IHostedService, IReadinessObserver
 {
     public const string ReadyLinePrefix = "usp-agent ready";
 
@@ -15,7 +16,11 @@ internal sealed class ConsoleAnnouncer(TextWriter output, AgentOptions options, 
     {
         output.WriteLine(AgentVersion.Describe());
         output.WriteLine($"data directory: {options.DataDir}");
-        output.WriteLine($"endpoint id: {endpointId()}");
+        DeviceIdentity device = identity();
+        output.WriteLine($"endpoint id: {device.EndpointId}");
+        output.WriteLine($"manufacturer oui: {device.ManufacturerOui} ({device.OuiSource})");
+        output.WriteLine($"serial number: {device.SerialNumber} ({device.SerialSource})");
+        output.WriteLine($"product class: {device.ProductClass}");
         output.WriteLine($"factory defaults: {options.FactoryDefaults}{(File.Exists(options.FactoryDefaults) ? "" : " (not found)")}");
         output.WriteLine($"boot cause: {bootCause.CurrentBoot.Cause}");
         output.WriteLine($"local administration: {options.AdminSocketPath}");

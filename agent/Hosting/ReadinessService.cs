@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Usp.Agent.Mtp;
 
 namespace Usp.Agent.Hosting;
 

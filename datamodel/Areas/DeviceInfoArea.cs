@@ -6,9 +6,11 @@ namespace Usp.DataModel.Areas;
 /// <summary><c>Device.DeviceInfo.</c>: identity (from factory defaults), uptime, memory and CPU.</summary>
 public sealed class DeviceInfoArea(AgentEnvironment env) : IDataModelArea
 {
+    public const string Path = "Device.DeviceInfo.";
+
     public void Register(SchemaBuilder builder)
     {
-        builder.Object("Device.DeviceInfo.")
+        builder.Object(Path)
             .Param("Manufacturer", ParamType.String, maxLength: 64)
             .Param("ManufacturerOUI", ParamType.String, minLength: 6, maxLength: 6, patterns: [ValuePattern.Oui])
             .Param("ModelName", ParamType.String, maxLength: 64)

@@ -2,9 +2,15 @@ using System.Text;
 
 namespace Usp.DataModel;
 
-/// <summary>TR-369 Endpoint Identifier rules: validation and the <c>os::&lt;OUI&gt;-&lt;SerialNumber&gt;</c> form.</summary>
+/// <summary>
+/// TR-369 Endpoint Identifier rules: validation and the <c>os::&lt;OUI&gt;-&lt;SerialNumber&gt;</c> form. The one
+/// validator every entry point uses (configuration, command line, the engine).
+/// </summary>
 public static class EndpointIdentity
 {
+    /// <summary>What a valid Endpoint ID looks like, for messages.</summary>
+    public const string Requirement = "a TR-369 Endpoint ID authority-scheme:[authority-id]:instance-id, such as proto::agent-1 or os::00D09E-SN1";
+
     private static readonly string[] Schemes = ["oui", "cid", "pen", "self", "user", "os", "ops", "uuid", "imei", "proto", "doc", "fqdn"];
 
     /// <summary>Checks <c>authority-scheme ":" [authority-id] ":" instance-id</c> (R-ARC.2a, R-ARC.5, R-ARC.6).</summary>
@@ -19,10 +25,16 @@ public static class EndpointIdentity
             return false;
         }
         var scheme = endpointId[..first];
+        var authority = endpointId[(first + 1)..second];
         var instance = endpointId[(second + 1)..];
         if (!Schemes.Contains(scheme, StringComparer.Ordinal))
         {
             problem = $"'{scheme}' is not a TR-369 authority-scheme ({string.Join(", ", Schemes)}).";
+            return false;
+        }
+        if (!authority.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.'))
+        {
+            problem = $"the authority-id '{authority}' of '{endpointId}' may hold only letters, digits, '-' and '.'.";
             return false;
         }
         if (instance.Length == 0 || instance.Length > 50)

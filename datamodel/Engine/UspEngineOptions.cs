@@ -14,9 +14,11 @@ public sealed class UspEngineOptions
     /// <summary>
     /// Explicit EndpointID (e.g. from configuration). When null the stored one is kept; a new
     /// database takes it from the factory defaults, else <c>os::&lt;OUI&gt;-&lt;SerialNumber&gt;</c>
-    /// from DeviceInfo, else a generated <c>self::</c> one, which is then kept.
+    /// from DeviceInfo (whose identity <see cref="Identity"/> makes sure is never empty).
     /// </summary>
     public string? EndpointId { get; init; }
+    /// <summary>Configured ManufacturerOUI / SerialNumber / ProductClass, and where the system's own identity is read.</summary>
+    public DeviceIdentitySettings Identity { get; init; } = new();
     public string SoftwareVersion { get; init; } = "0.1.0";
     /// <summary>Extra data model areas (HAL providers, sensors…).</summary>
     public IReadOnlyList<IDataModelArea> Areas { get; init; } = [];

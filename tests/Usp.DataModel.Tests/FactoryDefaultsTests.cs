@@ -102,33 +102,6 @@ public sealed class FactoryDefaultsTests
     }
 
     [Fact]
-    public void GeneratedEndpointIdIsKeptAcrossRestartsAndFactoryReset()
-    {
-        var dir = TestAgent.NewDirectory();
-        string generated;
-        using (var agent = new TestAgent(dir, defaults: "Device.LocalAgent.MTP.1.Enable \"true\"\n", endpointId: null))
-        {
-            generated = agent.Engine.EndpointId;
-            Assert.Matches("^self::usp-agent-[0-9a-f]{12}$", generated);
-            agent.Engine.FactoryReset();
-            Assert.Equal(generated, agent.Engine.EndpointId);
-        }
-        using (var agent = new TestAgent(dir, defaults: null, endpointId: null))
-            Assert.Equal(generated, agent.Engine.EndpointId);
-        Directory.Delete(dir, true);
-    }
-
-    [Theory]
-    [InlineData("os::00D09E-SN%20A", true)]
-    [InlineData("proto::agent", true)]
-    [InlineData("self::x", true)]
-    [InlineData("bogus::x", false)]
-    [InlineData("proto:x", false)]
-    [InlineData("proto::has space", false)]
-    public void EndpointIdValidation(string id, bool valid) =>
-        Assert.Equal(valid, EndpointIdentity.IsValid(id, out _));
-
-    [Fact]
     public void InvalidConfiguredEndpointIdIsRejectedAtOpen() =>
         Assert.Throws<ArgumentException>(() => UspEngine.Open(new UspEngineOptions { DataDirectory = TestAgent.NewDirectory(), EndpointId = "not an id" }));
 

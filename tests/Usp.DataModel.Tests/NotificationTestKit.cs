@@ -109,11 +109,11 @@ internal sealed class NotifyingAgent : IDisposable
     private int _nextMsgId;
 
     public NotifyingAgent(string? dataDirectory = null, IReadOnlyList<ISelfTestParticipant>? selfTests = null, IReadOnlyList<IDataModelArea>? areas = null,
-        ManualClock? clock = null)
+        ManualClock? clock = null, string defaults = TestAgent.Defaults, DeviceIdentitySettings? identity = null)
     {
         Clock = clock ?? new ManualClock(Start);
         Sender = new RecordingSender(Clock);
-        Agent = new TestAgent(dataDirectory, hooks: new AgentHooks(Clock, Sender, Restart, selfTests, areas));
+        Agent = new TestAgent(dataDirectory, defaults, hooks: new AgentHooks(Clock, Sender, Restart, selfTests, areas), identity: identity);
     }
 
     public ManualClock Clock { get; }

@@ -55,7 +55,8 @@ internal sealed class TestAgent : IDisposable
     private readonly bool _ownsDirectory;
 
     public TestAgent(string? dataDirectory = null, string? defaults = Defaults, string? endpointId = AgentId, TestLog? log = null,
-        AgentHooks? hooks = null, IReadOnlyList<Schema.IDataModelArea>? areas = null, TimeProvider? time = null)
+        AgentHooks? hooks = null, IReadOnlyList<Schema.IDataModelArea>? areas = null, TimeProvider? time = null,
+        DeviceIdentitySettings? identity = null)
     {
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? NewDirectory();
@@ -71,6 +72,7 @@ internal sealed class TestAgent : IDisposable
             DataDirectory = DataDirectory,
             FactoryDefaultsPath = defaultsPath,
             EndpointId = endpointId,
+            Identity = identity ?? new DeviceIdentitySettings(),
             Log = Log,
             Time = hooks?.Time ?? time ?? TimeProvider.System,
             OutboundSender = hooks?.Sender,

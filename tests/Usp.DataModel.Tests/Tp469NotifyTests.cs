@@ -196,6 +196,27 @@ public sealed class Tp469NotifyTests : IDisposable
     }
 
     [Fact]
+    public async Task Tp469_1_60_OnBoardRequestOfADeviceWithoutConfiguredIdentityCarriesTheDerivedOne()
+    {
+        // The shipped factory defaults leave ManufacturerOUI, SerialNumber (and here ProductClass) to the device.
+        using var root = new FakeSystemRoot().Interface("eth0", 2, "dc:a6:32:01:02:03");
+        var defaults = string.Join('\n', TestAgent.Defaults.Split('\n')
+            .Where(l => !l.Contains("ManufacturerOUI", StringComparison.Ordinal) && !l.Contains("SerialNumber", StringComparison.Ordinal)
+                && !l.Contains("ProductClass", StringComparison.Ordinal)));
+        using var a = new NotifyingAgent(defaults: defaults, identity: root.Settings());
+
+        Assert.Null(a.Operate(Controller + "SendOnBoardRequest()", "test60", sendResp: false));
+        await a.PumpAsync();
+
+        var sent = Assert.Single(a.Sent(Notify.NotificationOneofCase.OnBoardReq));
+        Assert.Equal("", sent.Notify.SubscriptionId);
+        Assert.Equal("DCA632", sent.Notify.OnBoardReq.Oui);
+        Assert.Equal(DeviceIdentityDefaults.DefaultProductClass, sent.Notify.OnBoardReq.ProductClass);
+        Assert.Equal("DCA632010203", sent.Notify.OnBoardReq.SerialNumber);
+        Assert.Equal("1.3,1.4", sent.Notify.OnBoardReq.AgentSupportedProtocolVersions);
+    }
+
+    [Fact]
     public void Tp469_1_78_SubscriptionsOfDeletedControllerAreRemoved()
     {
         // The secondary Controller needs a Role that lets it create Subscriptions.

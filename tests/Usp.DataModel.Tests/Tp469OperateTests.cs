@@ -326,6 +326,9 @@ public sealed class Tp469OperateTests : IDisposable
 
         var sent = Assert.Single(a.Sent(Notify.NotificationOneofCase.OnBoardReq));
         Assert.Equal(newId, sent.To);
+        Assert.Equal((a.Engine.Identity.ManufacturerOui, a.Engine.Identity.ProductClass, a.Engine.Identity.SerialNumber),
+            (sent.Notify.OnBoardReq.Oui, sent.Notify.OnBoardReq.ProductClass, sent.Notify.OnBoardReq.SerialNumber));
+        Assert.DoesNotContain("", new[] { sent.Notify.OnBoardReq.Oui, sent.Notify.OnBoardReq.ProductClass, sent.Notify.OnBoardReq.SerialNumber });
         Assert.Single(a.Engine.GetControllerMtps(newId));
         a.NotifyResp(sent);
         Assert.Equal(0, a.Notifications.PendingCount);

@@ -182,7 +182,7 @@ public class CoapLossAndFuzzTests
     }
 
     /// <summary>Delivers a datagram to the server endpoint as the UDP receive loop would.</summary>
-    private static Action<byte[], IPEndPoint> ServerInjector(CoapTestBed bed) => (datagram, from) => bed.ServerEndpoint.OnDatagram(datagram, from);
+    private static Action<byte[], IPEndPoint> ServerInjector(CoapTestBed bed) => (datagram, from) => bed.ServerEndpoint.OnDatagram(datagram, new CoapPeer(from));
 
     private static byte[][] SeedDatagrams()
     {

@@ -93,7 +93,7 @@ public class CoapServerTests
         Assert.Null(seen.GetQueryParameter("missing"));
         Assert.Equal((ushort)42, seen.ContentFormat);
         Assert.Equal(new byte[] { 1, 2, 3 }, seen.Payload.ToArray());
-        Assert.Equal(bed.ClientEndpoint.LocalEndPoint, seen.Peer);
+        Assert.Equal(bed.ClientEndpoint.LocalEndPoint, seen.Peer.EndPoint);
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public class CoapUdpTests
         IPEndPoint? peer = null;
         server.AddResource(new CoapResource("r", (ctx, _) =>
         {
-            peer = ctx.Peer;
+            peer = ctx.Peer.EndPoint;
             return ValueTask.FromResult(new CoapResponse(CoapCode.Content));
         }));
         serverEndpoint.Start();

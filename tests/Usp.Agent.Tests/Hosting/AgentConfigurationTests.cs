@@ -105,7 +105,11 @@ public sealed class AgentConfigurationTests
     [InlineData("CoapsPort", "-1", "Agent:CoapsPort")]
     [InlineData("Hal", "gpio", "simulated or linux")]
     [InlineData("Bind", "localhost", "IPv4 or IPv6")]
-    [InlineData("EndpointId", "no-separator", "authority-scheme::authority-id")]
+    [InlineData("EndpointId", "no-separator", "authority-scheme")]
+    [InlineData("EndpointId", "foo::x", "'foo' is not a TR-369 authority-scheme")]
+    [InlineData("ManufacturerOui", "00D09", "six hex digits")]
+    [InlineData("ManufacturerOui", "00:D0:9E", "six hex digits")]
+    [InlineData("SerialNumber", "0123456789012345678901234567890123456789012345678901234567890123456789", "at most 64")]
     [InlineData("Mdns", "maybe", "true or false")]
     [InlineData("LogLevel", "loud", "information")]
     public void An_invalid_value_is_rejected_with_the_key_and_what_is_expected(string key, string value, string expectedInMessage)
@@ -117,6 +121,21 @@ public sealed class AgentConfigurationTests
 
         Assert.Contains(expectedInMessage, error.Message, StringComparison.Ordinal);
         Assert.Contains($"'{value}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_device_identity_can_be_configured_and_a_lower_case_OUI_is_upper_cased()
+    {
+        using var directory = new TempDirectory();
+
+        AgentOptions options = AgentComposition.ReadOptions(Launch(directory, environment: new()
+        {
+            ["USPAGENT__Agent__ManufacturerOui"] = "00d09e",
+            ["USPAGENT__Agent__SerialNumber"] = "SN-42",
+            ["USPAGENT__Agent__ProductClass"] = "Sensor",
+        }));
+
+        Assert.Equal(("00D09E", "SN-42", "Sensor"), (options.ManufacturerOui, options.SerialNumber, options.ProductClass));
     }
 
     [Fact]

@@ -117,16 +117,64 @@ public sealed class AgentHostTests
     }
 
     [Fact]
-    public async Task Without_a_configured_endpoint_id_the_banner_shows_the_one_the_data_model_assigned()
+    public async Task Without_configured_identity_the_banner_shows_the_devices_own_the_same_after_a_restart()
+    {
+        using var directory = new TempDirectory();
+        string sysroot = directory.File("sysroot");
+        WriteFile(sysroot, "sys/class/net/lo/address", "00:00:00:00:00:00");
+        WriteFile(sysroot, "sys/class/net/lo/addr_assign_type", "0");
+        WriteFile(sysroot, "sys/class/net/lo/type", "772");
+        WriteFile(sysroot, "sys/class/net/enp1s0/address", "52:54:00:12:34:56");
+        WriteFile(sysroot, "sys/class/net/enp1s0/addr_assign_type", "0");
+        WriteFile(sysroot, "sys/class/net/enp1s0/ifindex", "2");
+        string[] expected =
+        [
+            "endpoint id: os::525400-525400123456",
+            "manufacturer oui: 525400 (MAC address of enp1s0)",
+            "serial number: 525400123456 (MAC address of enp1s0)",
+            "product class: USP-Agent",
+        ];
+
+        for (int start = 1; start <= 2; start++)
+        {
+            var output = new StringWriter();
+            using AgentHost host = AgentComposition.Compose(TestAgent.Launch(directory, output, commandLine: new Dictionary<string, string?>
+            {
+                ["Agent:FactoryDefaults"] = WriteFile(directory.Path, "factory-defaults.txt", "Device.DeviceInfo.Manufacturer \"Example\"\n"),
+            })).Host;
+            await host.StartAsync();
+            await host.StopAsync();
+            string[] lines = TestAgent.Lines(output);
+            Assert.All(expected, line => Assert.Contains(line, lines));
+        }
+    }
+
+    [Fact]
+    public async Task Configured_identity_wins_in_the_banner()
     {
         using var directory = new TempDirectory();
         var output = new StringWriter();
-        using AgentHost host = AgentComposition.Compose(TestAgent.Launch(directory, output)).Host;
+        using AgentHost host = AgentComposition.Compose(TestAgent.Launch(directory, output, environment: new Dictionary<string, string>
+        {
+            ["USPAGENT__Agent__ManufacturerOui"] = "00d09e",
+            ["USPAGENT__Agent__SerialNumber"] = "SN-42",
+        })).Host;
 
         await host.StartAsync();
         await host.StopAsync();
 
-        Assert.Contains(TestAgent.Lines(output), line => line.StartsWith("endpoint id: self::usp-agent-", StringComparison.Ordinal));
+        string[] lines = TestAgent.Lines(output);
+        Assert.Contains("endpoint id: os::00D09E-SN-42", lines);
+        Assert.Contains("manufacturer oui: 00D09E (configuration)", lines);
+        Assert.Contains("serial number: SN-42 (configuration)", lines);
+    }
+
+    private static string WriteFile(string root, string relative, string content)
+    {
+        string path = Path.Combine(root, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content + "\n");
+        return path;
     }
 
     [Fact]

@@ -18,6 +18,9 @@ internal static class TestAgent
 
             // Never the real CoAP port: a test that wants the MTP names its own.
             ["Agent:CoapPort"] = "0",
+
+            // The device identity is read from an empty stand-in for /, not from this machine.
+            ["Agent:SystemRoot"] = directory.File("sysroot"),
         };
         foreach ((string key, string? value) in commandLine ?? new Dictionary<string, string?>())
         {

@@ -95,7 +95,7 @@ internal sealed class RawPeer
         }
     }
 
-    public void Send(IPEndPoint to, byte[] datagram) => Transport.SendAsync(datagram, to, default).AsTask().GetAwaiter().GetResult();
+    public void Send(IPEndPoint to, byte[] datagram) => Transport.SendAsync(datagram, new CoapPeer(to), default).AsTask().GetAwaiter().GetResult();
 
     public void Send(IPEndPoint to, CoapMessage message) => Send(to, message.ToArray());
 

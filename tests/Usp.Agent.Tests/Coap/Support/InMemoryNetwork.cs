@@ -21,11 +21,20 @@ internal sealed class InMemoryNetwork
     /// <summary>Return false to drop a datagram.</summary>
     public Func<IPEndPoint, IPEndPoint, byte[], bool>? Filter { get; set; }
 
-    public InMemoryTransport CreateTransport()
+    /// <param name="session">Makes the transport a secured one (as DTLS would be): every datagram it receives
+    /// comes from a peer on this session.</param>
+    /// <param name="port">The port to bind (0: the next free one); a port in use throws as a socket would.</param>
+    public InMemoryTransport CreateTransport(ICoapSecureSession? session = null, int port = 0)
     {
         lock (_gate)
         {
-            var transport = new InMemoryTransport(this, new IPEndPoint(IPAddress.Loopback, _nextPort++));
+            var local = new IPEndPoint(IPAddress.Loopback, port == 0 ? _nextPort++ : port);
+            if (_transports.ContainsKey(local))
+            {
+                throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.AddressAlreadyInUse);
+            }
+
+            var transport = new InMemoryTransport(this, local, session);
             _transports[transport.LocalEndPoint] = transport;
             return transport;
         }
@@ -92,22 +101,24 @@ internal sealed class InMemoryNetwork
     }
 }
 
-internal sealed class InMemoryTransport(InMemoryNetwork network, IPEndPoint localEndPoint) : ICoapTransport
+internal sealed class InMemoryTransport(InMemoryNetwork network, IPEndPoint localEndPoint, ICoapSecureSession? session = null) : ICoapTransport
 {
     private CoapDatagramHandler? _handler;
 
     public IPEndPoint LocalEndPoint { get; } = localEndPoint;
 
+    public bool IsSecure => session is not null;
+
     public void Start(CoapDatagramHandler onDatagram) => _handler = onDatagram;
 
-    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint peer, CancellationToken cancellationToken)
+    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, CoapPeer peer, CancellationToken cancellationToken)
     {
-        network.Deliver(LocalEndPoint, peer, datagram);
+        network.Deliver(LocalEndPoint, peer.EndPoint, datagram);
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Injects a datagram as if <paramref name="from"/> had sent it.</summary>
-    public void Receive(byte[] datagram, IPEndPoint from) => _handler?.Invoke(datagram, from);
+    /// <summary>Injects a datagram as if <paramref name="from"/> had sent it (on this transport's session, if secured).</summary>
+    public void Receive(byte[] datagram, IPEndPoint from) => _handler?.Invoke(datagram, new CoapPeer(from, session));
 
     public ValueTask DisposeAsync()
     {
@@ -126,9 +137,11 @@ internal sealed class LossyTransport(ICoapTransport inner, double dropRate, int 
 
     public IPEndPoint LocalEndPoint => inner.LocalEndPoint;
 
+    public bool IsSecure => inner.IsSecure;
+
     public void Start(CoapDatagramHandler onDatagram) => inner.Start(onDatagram);
 
-    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint peer, CancellationToken cancellationToken)
+    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, CoapPeer peer, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -142,4 +155,18 @@ internal sealed class LossyTransport(ICoapTransport inner, double dropRate, int 
     }
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
+}
+
+/// <summary>Binds transports on an <see cref="InMemoryNetwork"/>, plain or (with a session) secured as DTLS would be.</summary>
+internal sealed class InMemoryTransportFactory(InMemoryNetwork network, ICoapSecureSession? session = null) : ICoapTransportFactory
+{
+    public bool IsSecure => session is not null;
+
+    public ICoapTransport Bind(IPEndPoint localEndPoint) => network.CreateTransport(session, localEndPoint.Port);
+}
+
+/// <summary>A secured session with a fixed authenticated identity, as a DTLS transport would report it.</summary>
+internal sealed class TestSecureSession(string? authenticatedIdentity) : ICoapSecureSession
+{
+    public string? AuthenticatedIdentity { get; } = authenticatedIdentity;
 }

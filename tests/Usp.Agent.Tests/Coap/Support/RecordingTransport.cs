@@ -11,9 +11,11 @@ internal sealed class RecordingTransport(ICoapTransport inner) : ICoapTransport
 
     public IPEndPoint LocalEndPoint => inner.LocalEndPoint;
 
+    public bool IsSecure => inner.IsSecure;
+
     public void Start(CoapDatagramHandler onDatagram) => inner.Start(onDatagram);
 
-    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint peer, CancellationToken cancellationToken)
+    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, CoapPeer peer, CancellationToken cancellationToken)
     {
         if (CoapMessage.TryDecode(datagram.ToArray(), out var message) == CoapFormatError.None)
         {

@@ -3,22 +3,7 @@ using Google.Protobuf;
 using Usp.Agent.Coap;
 using Usp.Proto;
 
-namespace Usp.Agent.Mtp;
-
-/// <summary>A USP Record that arrived on one of our resources, with where its answers go.</summary>
-/// <remarks>A class, not a record: a record's generated ToString would print the protobuf message through
-/// Google.Protobuf's reflection-based JsonFormatter, which the trimmed binary cannot keep safely.</remarks>
-internal sealed class InboundRecord(Record record, ReplyTo replyTo, ServedPort port, OwnReplyTo ours)
-{
-    public Record Record { get; } = record;
-
-    public ReplyTo ReplyTo { get; } = replyTo;
-
-    public ServedPort Port { get; } = port;
-
-    /// <summary>Our reply-to in the answers: the resource the Record came to.</summary>
-    public OwnReplyTo Ours { get; } = ours;
-}
+namespace Usp.Agent.Mtp.Coap;
 
 /// <summary>
 /// Checks one CoAP request to a USP Endpoint resource (R-COAP.2, 6, 11–13): POST only (4.05), Content-Format 42
@@ -53,9 +38,11 @@ internal static class UspCoapRequest
             return false;
         }
 
-        if (replyTo.Secure)
+        if (replyTo.Secure != request.Peer.IsEncrypted)
         {
-            refusal = Refuse(CoapCode.BadRequest, $"reply-to '{replyTo}' asks for coaps, which this agent's plain CoAP MTP cannot answer");
+            refusal = Refuse(CoapCode.BadRequest, replyTo.Secure
+                ? $"reply-to '{replyTo}' asks for coaps, which this agent's plain CoAP MTP cannot answer"
+                : $"reply-to '{replyTo}' asks for plain coap, but the Record came over DTLS: answers go over coaps only");
             return false;
         }
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Google.Protobuf;
 using Usp.Agent.Coap;
-using Usp.Agent.Mtp;
+using Usp.Agent.Mtp.Coap;
 using Usp.Proto;
 using Record = Usp.Proto.Record;
 
@@ -67,6 +67,6 @@ public sealed class UspCoapRequestTests
         }
 
         var resource = new CoapResource("e/proto::a", (_, _) => ValueTask.FromResult(new CoapResponse(CoapCode.Changed)));
-        return new CoapRequestContext(message, new IPEndPoint(IPAddress.Loopback, 5690), resource, payload, query);
+        return new CoapRequestContext(message, new CoapPeer(new IPEndPoint(IPAddress.Loopback, 5690)), resource, payload, query);
     }
 }

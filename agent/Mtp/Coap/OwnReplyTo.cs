@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 
-namespace Usp.Agent.Mtp;
+namespace Usp.Agent.Mtp.Coap;
 
 /// <summary>
 /// Our reply-to for the answers POSTed from one served resource, formatted once per local address and form
@@ -13,13 +13,15 @@ internal sealed class OwnReplyTo
     private readonly LocalAddress _local;
     private readonly int _port;
     private readonly string _resourcePath;
+    private readonly bool _secure;
     private readonly ConcurrentDictionary<(IPAddress Local, ReplyToForm Form), string> _formatted = new();
 
-    public OwnReplyTo(LocalAddress local, int port, string resourcePath)
+    public OwnReplyTo(LocalAddress local, int port, string resourcePath, bool secure)
     {
         _local = local;
         _port = port;
         _resourcePath = resourcePath;
+        _secure = secure;
         Uri = destination => For(destination, ReplyToForm.Uri);
         HostPortPath = destination => For(destination, ReplyToForm.HostPortPath);
     }
@@ -44,7 +46,7 @@ internal sealed class OwnReplyTo
             _formatted.Clear();
         }
 
-        value = ReplyTo.Format(local.ToString(), _port, _resourcePath, secure: false, form);
+        value = ReplyTo.Format(local.ToString(), _port, _resourcePath, _secure, form);
         _formatted[(local, form)] = value;
         return value;
     }

@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using Usp.Agent.Mtp;
+using Usp.Agent.Mtp.Coap;
 using Usp.Proto;
 using Record = Usp.Proto.Record;
 

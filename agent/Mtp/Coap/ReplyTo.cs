@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 
-namespace Usp.Agent.Mtp;
+namespace Usp.Agent.Mtp.Coap;
 
 /// <summary>Which of the two reply-to spellings a Controller used; we answer in the same one.</summary>
 internal enum ReplyToForm

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using Usp.Agent.Coap;
 using Usp.DataModel.Notifications;
 
-namespace Usp.Agent.Mtp;
+namespace Usp.Agent.Mtp.Coap;
 
 /// <summary>
 /// POSTs one USP Record to an Endpoint's CoAP server (R-COAP.4–6): CON, Content-Format 42, Block1 when large

@@ -1,6 +1,6 @@
 using Usp.Proto;
 
-namespace Usp.Agent.Mtp;
+namespace Usp.Agent.Mtp.Coap;
 
 /// <summary>
 /// Tells from a Record's bytes alone, without decoding its Msg, whether it asks only for a read-only request (Get,

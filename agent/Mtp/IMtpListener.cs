@@ -1,4 +1,4 @@
-namespace Usp.Agent.Hosting;
+namespace Usp.Agent.Mtp;
 
 /// <summary>
 /// An MTP that accepts USP Records from Controllers (the CoAP MTP, the CoAPS MTP…). Register one with

@@ -1,4 +1,4 @@
-using Usp.Agent.Mtp;
+using Usp.Agent.Mtp.Coap;
 
 namespace Usp.Agent.Tests.Mtp;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Usp.Agent.Mtp;
+namespace Usp.Agent.Mtp.Coap;
 
 /// <summary>
 /// The address a peer can reach us at, for our reply-to: the bind address, or, when bound to a wildcard, the
