@@ -18,13 +18,14 @@ say() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 # sent by third-party clients; nodejs/npm: the node-coap + protobufjs Controller in tests/interop.
 apt_packages=(libcoap3-bin protobuf-compiler python3-protobuf)
 # The QEMU system-VM tests (tests/qemu, as root only): the emulators, qemu-img, debootstrap and qemu-user for
-# the guests' roots, and what builds the out-of-tree kernel modules (make, gcc-12, the arm64 cross compiler).
+# the guests' roots, what builds the out-of-tree kernel modules (make, gcc-12, the arm64 cross compiler), and
+# clang for the NativeAOT agent the x64 guest runs.
 qemu_vms=1
 [ "$(id -u)" -eq 0 ] || qemu_vms=0
 [ "${USP_SKIP_QEMU:-0}" = 1 ] && qemu_vms=0
 if [ "$qemu_vms" = 1 ]; then
   apt_packages+=(qemu-system-x86 qemu-system-arm qemu-user-static qemu-utils debootstrap kmod cpio xz-utils
-    e2fsprogs make gcc-12 gcc-aarch64-linux-gnu python3)
+    e2fsprogs make gcc-12 gcc-aarch64-linux-gnu python3 clang binutils libc6-dev)
 fi
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)

@@ -4,7 +4,9 @@
 #
 #   tests/qemu/run.sh x64|arm64 [--agent DIR] [--image-only]
 #
-# --image-only builds (or finds in the cache) the guest's boot files and stops. DIR holds the published agent for the guest's architecture (default: published here with publish.sh).
+# --image-only builds (or finds in the cache) the guest's boot files and stops. DIR holds the published agent
+# for the guest's architecture (default: published here with publish.sh: the x64 guest runs the NativeAOT
+# build, the arm64 guest the trimmed ReadyToRun single file).
 # The guest's boot files are built once per version of tests/qemu/image/ and cached under
 # $USP_QEMU_CACHE (default /var/cache/usp-agent-qemu/). Exit status 0 when every check passed.
 # Needs root, qemu-system-x86 / qemu-system-arm, qemu-user-static, debootstrap, gcc-aarch64-linux-gnu,
@@ -29,11 +31,15 @@ say() { printf '[tests/qemu %s] %s\n' "$arch" "$*" >&2; }
 case "$arch" in
   x64)
     rid=linux-x64
+    publish=(--aot linux-x64)
+    published=out/linux-x64-aot
     qemu=(qemu-system-x86_64 -M q35 -cpu max)
     console=ttyS0
     overall=900 ;;
   arm64)
     rid=linux-arm64
+    publish=(linux-arm64)
+    published=out/linux-arm64
     qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57)
     console=ttyAMA0
     overall=1800 ;;
@@ -62,9 +68,9 @@ if [ "$image_only" = 1 ]; then say "image ready in $image_seconds s: $image"; ex
 # --- the agent --------------------------------------------------------------------------------------------
 t0=$SECONDS
 if [ -z "$agent_dir" ]; then
-  say "publishing the agent for $rid"
-  "$repo/publish.sh" "$rid" >&2
-  agent_dir="$repo/out/$rid"
+  say "publishing the agent: publish.sh ${publish[*]}"
+  "$repo/publish.sh" "${publish[@]}" >&2
+  agent_dir="$repo/$published"
 fi
 [ -x "$agent_dir/usp-agent" ] || { say "no usp-agent in $agent_dir"; exit 2; }
 publish_seconds=$((SECONDS - t0))
