@@ -30,14 +30,12 @@ say() { printf '[tests/qemu %s] %s\n' "$arch" "$*" >&2; }
 
 case "$arch" in
   x64)
-    rid=linux-x64
     publish=(--aot linux-x64)
     published=out/linux-x64-aot
     qemu=(qemu-system-x86_64 -M q35 -cpu max)
     console=ttyS0
     overall=900 ;;
   arm64)
-    rid=linux-arm64
     publish=(linux-arm64)
     published=out/linux-arm64
     qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57)
