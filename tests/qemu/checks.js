@@ -2,7 +2,7 @@
 // The host's half of tests/qemu: drives a booted guest through its command port (guest/guest.sh) and the
 // agent in it through a forwarded UDP port with the independent Controller (tests/interop/usp-controller.js).
 //
-//   node checks.js --arch x64|arm64 --cmd-socket PATH --agent-port N --install deb|overlay|files
+//   node checks.js --arch x64|arm64 --cmd-socket PATH --agent-port N --install deb|overlay|files [--hal linux]
 //
 // Prints one line per check ("ok - ..." / "not ok - ...") and the figures measured, and exits 0 only when
 // every check passed. The guest is told "bye" at the end whatever happened, and then powers off.
@@ -173,11 +173,71 @@ function bme280Temperature(c) {
 }
 
 // --- the agent's installation in the guest -----------------------------------------------------------------
-function agentConfig() {
-  return JSON.stringify({ Agent: {
+// With --hal: the Linux HAL on exactly the guest's hardware (gpio-sim lines by name, the BME280 on i2c-stub).
+const hal = args.hal === 'linux';
+function agentConfig(i2cBus) {
+  const config = { Agent: {
     DataDir: '/var/lib/usp-agent', EndpointId: agentId, FactoryDefaults: '/etc/usp-agent/factory-defaults.txt',
-    CoapPort: 5683, CoapsPort: 0, Bind: '0.0.0.0', Hal: 'simulated', Mdns: false, LogLevel: 'Information',
-  } }, null, 2);
+    CoapPort: 5683, CoapsPort: 0, Bind: '0.0.0.0', Hal: hal ? 'linux' : 'simulated', Mdns: false, LogLevel: 'Information',
+  } };
+  if (hal) {
+    config.Hal = { Devices: [
+      { Name: 'relay', Type: 'gpio-output', Chip: 'usp-gpio', Line: 'relay', CapabilityType: 'Switch' },
+      { Name: 'button', Type: 'gpio-input', Chip: 'usp-gpio', Line: 'button', Bias: 'none', CapabilityType: 'DoorOpen' },
+      { Name: 'climate', Type: 'bme280', Bus: Number(i2cBus), Address: '0x76', PollInterval: 2 },
+    ] };
+  }
+  return JSON.stringify(config, null, 2);
+}
+
+const set = (objPath, params) => ({ header: { msgId: msgId('set'), msgType: 'SET' },
+  body: { request: { set: { allowPartial: false, updateObjs: [{ objPath, paramSettings: Object.entries(params).map(([param, value]) => ({ param, value, required: true })) }] } } } });
+
+async function halChecks(guest, controller) {
+  const caps = getParams(await controller.request(get('Device.IoTCapability.')));
+  const row = (name) => Object.keys(caps).find((k) => k.endsWith('.Name') && caps[k] === name)?.replace(/Name$/, '');
+  const relay = row('relay');
+  const button = row('button');
+  const temperature = row('climate-temperature');
+  ok('IoTCapability rows for relay, button and climate-temperature', !!(relay && button && temperature), `${relay}, ${button}, ${temperature}`);
+  if (!(relay && button && temperature)) return;
+
+  // Temperature: the stub's registers through the driver equal the datasheet's formula.
+  const expected = bme280Temperature(bme280);
+  let value = '';
+  for (let i = 0; i < 20 * slow; i++) {
+    value = getParams(await controller.request(get(`${temperature}LevelSensor.Value`)))[`${temperature}LevelSensor.Value`] || '';
+    if (value !== '' && value !== '0') break;
+    await sleep(1000);
+  }
+  const decimals = (value.split('.')[1] || '').length;
+  ok('Get of the BME280 temperature equals the datasheet formula for the stub\'s registers',
+    value !== '' && Number(value) === Number(expected.toFixed(decimals)), `Value=${value}, formula ${expected.toFixed(4)} °C`);
+
+  // Relay: a Set drives the gpio-sim line, read back on the simulator's side.
+  const lineValue = async (want) => {
+    let v = '';
+    for (let i = 0; i < 50 * slow; i++) { v = (await guest.run('./hardware.sh line relay value')).out; if (v === want) break; await sleep(200); }
+    return v;
+  };
+  const setOn = await controller.request(set(`${relay}BinaryControl.`, { Value: 'true' }));
+  const on = await lineValue('1');
+  const setOff = await controller.request(set(`${relay}BinaryControl.`, { Value: 'false' }));
+  const off = await lineValue('0');
+  ok('Set of the relay\'s BinaryControl.Value drives the gpio-sim line', !!(setOn.body.response && setOff.body.response) && on === '1' && off === '0',
+    `line after true: ${on}, after false: ${off}`);
+
+  // Button: toggling its pull in the guest gives a ValueChange Notify at the host.
+  const buttonPath = `${button}BinarySensor.Value`;
+  const sub = await controller.request(add('Device.LocalAgent.Subscription.', { ID: 'qemu-button', Enable: 'true',
+    NotifType: 'ValueChange', ReferenceList: buttonPath }));
+  ok('ValueChange subscription on the button added', !!(sub.body.response && sub.body.response.addResp));
+  await guest.run('./hardware.sh line button pull pull-up');
+  const change = await controller.waitFor((e) => { const n = e.msg.body && e.msg.body.request && e.msg.body.request.notify;
+    return !!(n && n.valueChange && n.valueChange.paramPath === buttonPath && n.valueChange.paramValue === 'true'); }, 30000 * slow, 'ValueChange of the button')
+    .catch(() => null);
+  ok('pulling the button up in the guest gives a ValueChange Notify at the host', !!change,
+    change ? JSON.stringify(change.msg.body.request.notify.valueChange) : 'none');
 }
 
 function factoryDefaults(controllerPort) {
@@ -266,7 +326,7 @@ async function main() {
     // Installation and start under systemd.
     const install = await guest.run(installCommands[args.install]);
     ok(`agent installed (${args.install})`, install.status === 0, install.out);
-    await guest.run(writeFile('/etc/usp-agent/usp-agent.json', agentConfig()));
+    await guest.run(writeFile('/etc/usp-agent/usp-agent.json', agentConfig(bus)));
     await guest.run(writeFile('/etc/usp-agent/factory-defaults.txt', factoryDefaults(controllerPort)));
     const start = await guest.run('systemctl start usp-agent', 180000 * slow);
     const started = await unitShow(guest, 'ActiveState', 'Type', 'StatusText', 'NotifyAccess', 'ExecMainStartTimestampMonotonic', 'ActiveEnterTimestampMonotonic', 'MainPID');
@@ -279,6 +339,8 @@ async function main() {
     const info = getParams(await controller.request(get('Device.DeviceInfo.')));
     ok('Get Device.DeviceInfo. from the host through the forwarded port', info['Device.DeviceInfo.ModelName'] === `QEMU ${args.arch} gateway`
       && !!info['Device.DeviceInfo.SoftwareVersion'], `ModelName=${info['Device.DeviceInfo.ModelName']}, SoftwareVersion=${info['Device.DeviceInfo.SoftwareVersion']}`);
+
+    if (hal) await halChecks(guest, controller);
 
     const rss = await guest.run(`grep -E '^VmRSS' /proc/${started.MainPID}/status`);
     figures.vmRss = rss.out.replace(/\s+/g, ' ');
