@@ -108,6 +108,8 @@ fetch "$deb_arch" "busybox-static=$busybox_version"
 
 # --- debootstrap, in the background while the modules build --------------------------------------------
 packages=systemd,systemd-sysv,udev,kmod,iproute2,libgpiod2,gpiod,i2c-tools,libstdc++6,libssl3,ca-certificates
+# The x64 guest installs the agent's .deb, whose maintainer scripts create its user with adduser.
+[ "$arch" = x64 ] && packages="$packages,adduser"
 # The bootstrapped root is kept as a tarball keyed by what debootstrap was given, so that a change to the
 # rest of this script rebuilds the image in about a minute instead of bootstrapping again.
 root_tar="$downloads/root-$deb_arch-$(printf '%s %s' "$packages" "$mirror" | sha256sum | cut -c1-12).tar"
