@@ -19,7 +19,6 @@ const { spawn, fork } = require('child_process');
 const repo = path.resolve(__dirname, '..');
 const modules = path.join(repo, 'tests', 'interop', 'node_modules');
 const coap = require(path.join(modules, 'coap'));
-const protobuf = require(path.join(modules, 'protobufjs'));
 
 const AGENT_ID = 'proto::bench-agent';
 
@@ -29,8 +28,7 @@ function arg(name, fallback) {
 }
 
 function schemas() {
-  const dir = path.resolve(repo, '..', 'shared', 'spec', 'usp');
-  const root = protobuf.loadSync([path.join(dir, 'usp-msg-1-4.proto'), path.join(dir, 'usp-record-1-4.proto')]);
+  const root = require(path.join(repo, 'tests', 'interop', 'usp-schemas.js')).loadUsp('1.4');
   return { Msg: root.lookupType('usp.Msg'), Record: root.lookupType('usp_record.Record') };
 }
 

@@ -16,7 +16,6 @@ const { spawn } = require('child_process');
 const repo = path.resolve(__dirname, '..');
 const modules = path.join(repo, 'tests', 'interop', 'node_modules');
 const coap = require(path.join(modules, 'coap'));
-const protobuf = require(path.join(modules, 'protobufjs'));
 
 const AGENT_ID = 'proto::vc-bench-agent';
 const CONTROLLER_ID = 'proto::vc-bench-ctrl';
@@ -34,8 +33,7 @@ function freePort() {
 }
 
 async function main() {
-  const dir = path.resolve(repo, '..', 'shared', 'spec', 'usp');
-  const root = protobuf.loadSync([path.join(dir, 'usp-msg-1-4.proto'), path.join(dir, 'usp-record-1-4.proto')]);
+  const root = require(path.join(repo, 'tests', 'interop', 'usp-schemas.js')).loadUsp('1.4');
   const Msg = root.lookupType('usp.Msg');
   const Record = root.lookupType('usp_record.Record');
   const agentPath = path.resolve(arg('--agent', path.join(repo, 'out', 'linux-x64', 'usp-agent')));

@@ -14,9 +14,9 @@ configuration=Release
 say() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 
 # --- Debian packages the tests drive as independent peers -----------------------------------
-# libcoap3-bin: coap-client-*/coap-server-* (CoAP interop); protobuf-compiler: protoc-encoded Records
-# sent by third-party clients; nodejs/npm: the node-coap + protobufjs Controller in tests/interop.
-apt_packages=(libcoap3-bin protobuf-compiler python3-protobuf)
+# libcoap3-bin: coap-client-*/coap-server-* (CoAP interop); nodejs/npm: the node-coap + protobufjs
+# Controller and encoder in tests/interop.
+apt_packages=(libcoap3-bin python3-protobuf)
 # The QEMU system-VM tests (tests/qemu, as root only): the emulators, qemu-img, debootstrap and qemu-user for
 # the guests' roots, what builds the out-of-tree kernel modules (make, gcc-12, the arm64 cross compiler), and
 # clang for the NativeAOT agent the x64 guest runs.
@@ -48,6 +48,8 @@ if [ ! -d tests/interop/node_modules ] || [ tests/interop/package.json -nt tests
   (cd tests/interop && npm install --no-audit --no-fund --loglevel=error >/dev/null)
   touch tests/interop/node_modules
 fi
+# The USP schemas the tests compare against and encode with: usp-js's protobufjs descriptors (pinned, checked).
+tests/interop/fetch-usp-schemas.sh
 
 command -v dotnet >/dev/null 2>&1 || { say "the .NET SDK (dotnet) is not on PATH"; exit 2; }
 

@@ -48,6 +48,7 @@ public sealed class UspEngine : IDisposable
             ApplyFactoryDefaults("first start");
         else
         {
+            BuiltInRoles.AddToOlderDatabase(_store, options.Time, options.Log);
             _identitySources = _identityDefaults.Apply(_store, factoryDefaultsApplied: false);
             ResolveEndpointId();
         }
@@ -320,7 +321,9 @@ public sealed class UspEngine : IDisposable
 
         var tx = _store.Begin(null);
         FactoryDefaultsApplier.Apply(tx, _store.Tree, placeholderFree, new Dictionary<string, string>(), _options.Time, log);
+        BuiltInRoles.AddIfNoneDefined(tx, _store.Tree, _options.Time, log);
         CommitOrThrow(tx);
+        _store.SetMeta(BuiltInRoles.CheckedKey, "1");
         _identitySources = _identityDefaults.Apply(_store, factoryDefaultsApplied: true);
         ResolveEndpointId();
         var placeholders = new Dictionary<string, string>(StringComparer.Ordinal)

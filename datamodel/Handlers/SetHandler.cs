@@ -10,7 +10,9 @@ namespace Usp.DataModel.Handlers;
 
 /// <summary>
 /// Set: updates parameters of the objects each obj_path matches. A failing obj_path is undone as a
-/// whole (R-SET.2a); with allow_partial false any failure turns the message into an Error (R-SET.1).
+/// whole (R-SET.2a); with allow_partial false any failure turns the message into an Error (R-SET.1) whose
+/// err_code is the cause — the first required parameter's error, e.g. 7006 Permission Denied (TP-469 2.16) —
+/// not the 7021 an OperationFailure in a SetResp carries.
 /// </summary>
 internal sealed class SetHandler
 {
@@ -20,12 +22,12 @@ internal sealed class SetHandler
         foreach (var update in set.UpdateObjs)
         {
             int savepoint = ctx.Tx.Savepoint();
-            var outcome = Update(update, ctx);
+            var outcome = Update(update, ctx, out uint cause);
             if (outcome.OperStatus.OperFailure is { } failure)
             {
                 ctx.Tx.RollbackTo(savepoint);
                 if (!set.AllowPartial)
-                    return UspErrors.Body(failure.ErrCode, failure.ErrMsg, ErrorParams(update.ObjPath, failure));
+                    return UspErrors.Body(cause, failure.ErrMsg, ErrorParams(update.ObjPath, failure));
             }
             resp.UpdatedObjResults.Add(outcome);
         }
@@ -40,16 +42,18 @@ internal sealed class SetHandler
             f.ParamErrs.Select(p => UspErrors.Param(f.AffectedPath + p.Param, p.ErrCode, p.ErrMsg)));
     }
 
-    private static UpdatedObjectResult Update(Set.Types.UpdateObject update, RequestContext ctx)
+    /// <param name="cause">On failure, why: the path's error, or the first required parameter's (or unique key's) error.</param>
+    private static UpdatedObjectResult Update(Set.Types.UpdateObject update, RequestContext ctx, out uint cause)
     {
+        cause = 0;
         var result = new UpdatedObjectResult { RequestedPath = update.ObjPath, OperStatus = new OperationStatus() };
         var r = ctx.Resolver.Resolve(update.ObjPath);
         if (r.Error is { } error)
-            return Failed(result, error.Code, error.Message);
+            return Failed(result, out cause, error.Code, error.Message);
         if (r.Leaf != LeafKind.Object)
-            return Failed(result, ErrorCodes.InvalidPathSyntax, $"{update.ObjPath} is not an object path; Set takes object paths ending in '.' and parameter names in param_settings.");
+            return Failed(result, out cause, ErrorCodes.InvalidPathSyntax, $"{update.ObjPath} is not an object path; Set takes object paths ending in '.' and parameter names in param_settings.");
         if (r.EndsAtTable)
-            return Failed(result, ErrorCodes.InvalidPath, $"{update.ObjPath} is a table; address its instances (e.g. {update.ObjPath}1. or {update.ObjPath}*.).");
+            return Failed(result, out cause, ErrorCodes.InvalidPath, $"{update.ObjPath} is a table; address its instances (e.g. {update.ObjPath}1. or {update.ObjPath}*.).");
         if (r.Objects.Count == 0)
         {
             if (r.IsSearch)
@@ -57,7 +61,7 @@ internal sealed class SetHandler
                 result.OperStatus.OperSuccess = new OperationSuccess();
                 return result;
             }
-            return Failed(result, ErrorCodes.ObjectDoesNotExist, $"{update.ObjPath} does not exist.");
+            return Failed(result, out cause, ErrorCodes.ObjectDoesNotExist, $"{update.ObjPath} does not exist.");
         }
 
         var success = new OperationSuccess();
@@ -73,6 +77,8 @@ internal sealed class SetHandler
                 if (ParamWriter.TrySet(ctx, obj, setting.Param, setting.Value, creating: false, out var canonical) is { } f)
                 {
                     paramErrs.Add(new ParameterError { Param = f.Param, ErrCode = f.Code, ErrMsg = f.Message });
+                    if (setting.Required && cause == 0)
+                        cause = f.Code;
                     requiredFailed |= setting.Required;
                 }
                 else if (ctx.Can(obj.Path + setting.Param, Permission.Read))
@@ -84,6 +90,8 @@ internal sealed class SetHandler
             {
                 keyConflict = true;
                 requiredFailed = true;
+                if (cause == 0)
+                    cause = ErrorCodes.DuplicateUniqueKey;
                 paramErrs.Add(new ParameterError
                 {
                     Param = string.Join(",", key.ParamNames),
@@ -122,8 +130,9 @@ internal sealed class SetHandler
         return result;
     }
 
-    private static UpdatedObjectResult Failed(UpdatedObjectResult result, uint code, string message)
+    private static UpdatedObjectResult Failed(UpdatedObjectResult result, out uint cause, uint code, string message)
     {
+        cause = code;
         result.OperStatus.OperFailure = new OperationFailure { ErrCode = code, ErrMsg = message };
         return result;
     }

@@ -16,19 +16,16 @@ internal sealed class ControllerTrustModel
 
     private readonly Dictionary<string, Role> _roles;
 
-    private ControllerTrustModel(Dictionary<string, Role> roles, bool hasRoleRows, IReadOnlyList<string> untrusted,
+    private ControllerTrustModel(Dictionary<string, Role> roles, IReadOnlyList<string> untrusted,
         IReadOnlyList<string> secured, string banned, bool dependsOnSearches)
     {
         BannedRole = banned;
         _roles = roles;
-        HasRoleRows = hasRoleRows;
         UntrustedRoles = untrusted;
         SecuredRoles = secured.Select(r => r.TrimEnd('.')).ToHashSet(StringComparer.Ordinal);
         DependsOnSearches = dependsOnSearches;
     }
 
-    /// <summary>False when the data model defines no Role at all (e.g. an OB-USP-Agent factory file, whose roles are built in).</summary>
-    public bool HasRoleRows { get; }
     public IReadOnlyList<string> UntrustedRoles { get; }
     /// <summary>The SecuredRoles, as Role paths without the trailing dot (as <see cref="Role.Path"/>).</summary>
     public IReadOnlySet<string> SecuredRoles { get; }
@@ -73,7 +70,7 @@ internal sealed class ControllerTrustModel
             var path = row.Path.TrimEnd('.');
             roles[path] = new Role(path, row.GetValue("Name") ?? "", permissions);
         }
-        return new ControllerTrustModel(roles, rows.Count > 0,
+        return new ControllerTrustModel(roles,
             SplitList(trust?.GetValue("UntrustedRole")), SplitList(trust?.GetValue("SecuredRoles")),
             (trust?.GetValue("BannedRole") ?? "").Trim().TrimEnd('.'), searches);
     }

@@ -9,8 +9,8 @@ namespace Usp.DataModel.Security;
 /// row, the roles its certificate gave it); with none of those it has the <c>UntrustedRole</c>.
 /// Within one Role the covering Permission with the highest Order decides; across Roles the grants
 /// are united; a Controller holding the <c>BannedRole</c> gets nothing. Secured parameter values need a Role listed in <c>SecuredRoles</c> and an encrypted MTP.
-/// When the data model defines no Role at all (an OB-USP-Agent factory file, whose roles are built
-/// in), every Controller in <c>Device.LocalAgent.Controller.</c> has full access and others none.
+/// A factory file that defines no Role (OB-USP-Agent's) gets OB-USP-Agent's built-in roles as rows at first start
+/// (<see cref="Defaults.BuiltInRoles"/>): there is no special mode without roles.
 /// The parsed model is cached and rebuilt after a commit that touches ControllerTrust or Controller.
 /// </summary>
 public sealed class RoleBasedAccessPolicy : IAccessPolicy
@@ -48,8 +48,6 @@ public sealed class RoleBasedAccessPolicy : IAccessPolicy
     private bool IsAllowed(RequestingController controller, ReadOnlySpan<char> path, Permission permission)
     {
         var model = Model();
-        if (!model.HasRoleRows)
-            return controller.ControllerRow is not null && (permission != Permission.ReadSecured || controller.OverEncryptedMtp);
         if (permission == Permission.None)
             return true;
         // Called once per parameter of a Get: the path is read in place, not split into strings.

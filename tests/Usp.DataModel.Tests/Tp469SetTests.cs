@@ -54,7 +54,8 @@ public sealed class Tp469SetTests : IDisposable
         var resp = _agent.Set(false, (sub, [("InvalidParameter", "x", true)]));
 
         Assert.Equal(Header.Types.MsgType.Error, resp.Header.MsgType);
-        Assert.Equal(ErrorCodes.RequiredParameterFailed, resp.Body.Error.ErrCode);
+        // The Error's code is the cause (the required parameter's), not the 7021 wrapper.
+        Assert.Equal(ErrorCodes.UnsupportedParameter, resp.Body.Error.ErrCode);
         var pe = Assert.Single(resp.Body.Error.ParamErrs);
         Assert.Equal(sub + "InvalidParameter", pe.ParamPath);
         Assert.Equal(ErrorCodes.UnsupportedParameter, pe.ErrCode);
@@ -71,7 +72,7 @@ public sealed class Tp469SetTests : IDisposable
         var resp = _agent.Set(false, (a, [("NotifRetry", "true", true)]), (b, [("InvalidParameter", "x", true)]));
 
         Assert.Equal(Header.Types.MsgType.Error, resp.Header.MsgType);
-        Assert.Equal(ErrorCodes.RequiredParameterFailed, resp.Body.Error.ErrCode);
+        Assert.Equal(ErrorCodes.UnsupportedParameter, resp.Body.Error.ErrCode);
         var pe = Assert.Single(resp.Body.Error.ParamErrs);
         Assert.Equal(b + "InvalidParameter", pe.ParamPath);
         Assert.Equal(ErrorCodes.UnsupportedParameter, pe.ErrCode);
@@ -157,6 +158,7 @@ public sealed class Tp469SetTests : IDisposable
         var resp = _agent.Set(false, ("Device.LocalAgent.Subscription.*.", [("InvalidParameter", "IrrelevantValue", true)]));
 
         Assert.Equal(Header.Types.MsgType.Error, resp.Header.MsgType);
+        Assert.Equal(ErrorCodes.UnsupportedParameter, resp.Body.Error.ErrCode);
         Assert.Contains(resp.Body.Error.ParamErrs, p => p.ParamPath == a + "InvalidParameter" && p.ErrCode == ErrorCodes.UnsupportedParameter);
         var results = _agent.Get("Device.LocalAgent.Subscription.").ReqPathResults[0].ResolvedPathResults;
         Assert.All(results, r => Assert.DoesNotContain("InvalidParameter", r.ResultParams.Keys));
@@ -212,7 +214,10 @@ public sealed class Tp469SetTests : IDisposable
         var resp = _agent.Set(false, (sub, [("ID", "add96-NEW", true)]));
 
         Assert.Equal(Header.Types.MsgType.Error, resp.Header.MsgType);
-        Assert.Equal(sub + "ID", Assert.Single(resp.Body.Error.ParamErrs).ParamPath);
+        var paramErr = Assert.Single(resp.Body.Error.ParamErrs);
+        Assert.Equal(sub + "ID", paramErr.ParamPath);
+        Assert.Equal(paramErr.ErrCode, resp.Body.Error.ErrCode);
+        Assert.NotEqual(ErrorCodes.RequiredParameterFailed, resp.Body.Error.ErrCode);
         Assert.Equal("add96", _agent.Value(sub + "ID"));
     }
 
@@ -225,6 +230,7 @@ public sealed class Tp469SetTests : IDisposable
         var resp = _agent.Set(false, (sub, [("Alias", "test-1-104-new-alias", true)]));
 
         Assert.Equal(Header.Types.MsgType.Error, resp.Header.MsgType);
+        Assert.Equal(ErrorCodes.ParameterNotWritable, resp.Body.Error.ErrCode);
         Assert.Equal(ErrorCodes.ParameterNotWritable, Assert.Single(resp.Body.Error.ParamErrs).ErrCode);
         Assert.Equal("test-1-104", _agent.Value(sub + "Alias"));
     }

@@ -175,6 +175,7 @@ public sealed class Tp469TrustTests : IDisposable
 
         var resp = _agent.Add(false, ("Device.LocalAgent.Subscription.", []));
 
+        // Metric 2: an Error containing type 7006 Permission Denied.
         Assert.Equal(Header.Types.MsgType.Error, resp.Header.MsgType);
         Assert.Equal(ErrorCodes.PermissionDenied, resp.Body.Error.ErrCode);
         Assert.Equal("0", _agent.Engine.GetValue("Device.LocalAgent.SubscriptionNumberOfEntries"));
@@ -207,6 +208,7 @@ public sealed class Tp469TrustTests : IDisposable
 
         var resp = _agent.Delete(false, sub);
 
+        Assert.Equal(Header.Types.MsgType.Error, resp.Header.MsgType);
         Assert.Equal(ErrorCodes.PermissionDenied, resp.Body.Error.ErrCode);
         Assert.NotNull(_agent.Engine.GetValue(sub + "ID"));
     }
@@ -301,9 +303,11 @@ public sealed class Tp469TrustTests : IDisposable
 
         var resp = _agent.Add(false, ("Device.LocalAgent.Controller.*.BootParameter.", [("Enable", "false", true)]));
 
+        Assert.Equal(Header.Types.MsgType.Error, resp.Header.MsgType);
         Assert.Equal(ErrorCodes.PermissionDenied, resp.Body.Error.ErrCode);
         var paramErr = Assert.Single(resp.Body.Error.ParamErrs);
-        Assert.StartsWith("Device.LocalAgent.Controller.2.BootParameter", paramErr.ParamPath);
+        // The object the test plan names, and the required parameter that failed in it (as 1.3 asks for it).
+        Assert.Equal("Device.LocalAgent.Controller.2.BootParameter.Enable", paramErr.ParamPath);
         Assert.Equal(ErrorCodes.PermissionDenied, paramErr.ErrCode);
         Assert.Equal("1", _agent.Engine.GetValue("Device.LocalAgent.Controller.1.BootParameterNumberOfEntries"));
         Assert.Equal("0", _agent.Engine.GetValue("Device.LocalAgent.Controller.2.BootParameterNumberOfEntries"));
@@ -458,22 +462,53 @@ public sealed class FactoryDefaultsTrustTests
     }
 
     [Fact]
-    public void ObuspaFactoryFileWithoutRolesGivesItsControllerFullAccessAndStrangersNone()
+    public void ObuspaFactoryFileWithoutRolesGetsTheBuiltInRolesAsRowsAndAddingRolesChangesNothingForItsController()
     {
         var obuspa = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "obuspa-factory-reset-coap.txt"));
         using var agent = new TestAgent(defaults: obuspa, endpointId: null);
         var agentId = agent.Engine.EndpointId;
+        int next = 0;
 
         Msg Send(string from, Request request, Header.Types.MsgType type)
         {
-            var msg = new Msg { Header = new Header { MsgId = "m-" + from, MsgType = type }, Body = new Body { Request = request } };
+            var msg = new Msg { Header = new Header { MsgId = $"m-{from}-{next++}", MsgType = type }, Body = new Body { Request = request } };
             var result = agent.Engine.HandleRecord(TestAgent.EncodeRecord(msg, from, agentId), new SenderIdentity(from));
             return Msg.Parser.ParseFrom(Record.Parser.ParseFrom(Assert.Single(result.ResponseBytes)).NoSessionContext.Payload);
         }
+        Msg Add(string from, string table, params (string, string)[] settings)
+        {
+            var create = new Add.Types.CreateObject { ObjPath = table };
+            create.ParamSettings.AddRange(settings.Select(s => new Add.Types.CreateParamSetting { Param = s.Item1, Value = s.Item2, Required = true }));
+            return Send(from, new Request { Add = new Add { CreateObjs = { create } } }, Header.Types.MsgType.Add);
+        }
+        const string controller = "proto::controller-example";
 
-        var add = Send("proto::controller-example", new Request { Add = new Add { CreateObjs = { new Add.Types.CreateObject { ObjPath = "Device.LocalAgent.Subscription." } } } }, Header.Types.MsgType.Add);
-        Assert.Equal(Header.Types.MsgType.AddResp, add.Header.MsgType);
+        Assert.Equal("Full Access", agent.Engine.GetValue(Trust + "Role.1.Name"));
+        Assert.Equal("Device.", agent.Engine.GetValue(Trust + "Role.1.Permission.1.Targets"));
+        Assert.Equal("Untrusted", agent.Engine.GetValue(Trust + "Role.2.Name"));
+        Assert.Equal("Device.LocalAgent.ControllerTrust.Role.2", agent.Engine.GetValue(Trust + "UntrustedRole"));
+
+        var role = Add(controller, Trust + "Role.", ("Enable", "true"), ("Name", "Operator"));
+        Assert.Equal(Trust + "Role.3.", Assert.Single(role.Body.Response.AddResp.CreatedObjResults).OperStatus.OperSuccess.InstantiatedPath);
+        var permission = Add(controller, Trust + "Role.3.Permission.", ("Enable", "true"), ("Targets", "Device.DeviceInfo."), ("Param", "r---"));
+        Assert.Equal(Header.Types.MsgType.AddResp, permission.Header.MsgType);
+
+        // The Controller the file assigned Role.1 still has full access; a stranger (untrusted) has none.
+        Assert.Equal(Header.Types.MsgType.AddResp, Add(controller, "Device.LocalAgent.Subscription.").Header.MsgType);
+        var set = Send(controller, new Request { Set = new Set { UpdateObjs = { new Set.Types.UpdateObject { ObjPath = "Device.LocalAgent.Controller.1.",
+            ParamSettings = { new Set.Types.UpdateParamSetting { Param = "PeriodicNotifInterval", Value = "3600", Required = true } } } } } }, Header.Types.MsgType.Set);
+        Assert.Equal(Header.Types.MsgType.SetResp, set.Header.MsgType);
         var stranger = Send("proto::stranger", new Request { Get = new Get { ParamPaths = { "Device.LocalAgent.EndpointID" } } }, Header.Types.MsgType.Get);
         Assert.Equal(ErrorCodes.InvalidPath, Assert.Single(stranger.Body.Response.GetResp.ReqPathResults).ErrCode);
     }
+
+    [Fact]
+    public void FactoryFileWithRolesGetsNoBuiltInRoles()
+    {
+        using var agent = new TestAgent(defaults: Tp469TrustTests.TrustDefaults);
+        Assert.Equal("Admin", agent.Engine.GetValue(Trust + "Role.1.Name"));
+        Assert.Equal("3", agent.Engine.GetValue(Trust + "RoleNumberOfEntries"));
+    }
+
+    private const string Trust = "Device.LocalAgent.ControllerTrust.";
 }

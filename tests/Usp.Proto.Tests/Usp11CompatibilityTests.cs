@@ -1,32 +1,27 @@
-using System.Text;
-
 namespace Usp.Proto.Tests;
 
 /// <summary>
 /// A Controller that speaks USP 1.1 encodes with the 1.1 schema; our 1.4 types must read what it sends.
-/// The bytes come from protoc and the 1.1 reference files, not from our own code.
+/// The bytes come from protobufjs and usp-js's USP 1.1 schemas, not from our own code.
 /// </summary>
 public class Usp11CompatibilityTests
 {
     [Fact]
     public void Usp11RecordWithSetRequestDecodesWithOurTypes()
     {
-        byte[] msg = ReferenceSchemas.Encode("usp-msg-1-1.proto", "usp.Msg", """
-            header { msg_id: "ctrl-42" msg_type: SET }
-            body { request { set {
-              allow_partial: true
-              update_objs {
-                obj_path: "Device.LocalAgent.Controller.[EndpointID==\"proto::ctrl\"]."
-                param_settings { param: "PeriodicNotifInterval" value: "300" required: true }
-              }
-            } } }
+        byte[] msg = UspJsSchemas.Encode("1.1", "usp.Msg", """
+            { "header": { "msgId": "ctrl-42", "msgType": "SET" },
+              "body": { "request": { "set": {
+                "allowPartial": true,
+                "updateObjs": [ {
+                  "objPath": "Device.LocalAgent.Controller.[EndpointID==\"proto::ctrl\"].",
+                  "paramSettings": [ { "param": "PeriodicNotifInterval", "value": "300", "required": true } ]
+                } ]
+              } } } }
             """);
-        byte[] record = ReferenceSchemas.Encode("usp-record-1-1.proto", "usp_record.Record", $$"""
-            version: "1.1"
-            to_id: "os::00D09E-0001"
-            from_id: "proto::ctrl"
-            payload_security: PLAINTEXT
-            no_session_context { payload: "{{Escape(msg)}}" }
+        byte[] record = UspJsSchemas.Encode("1.1", "usp_record.Record", $$"""
+            { "version": "1.1", "toId": "os::00D09E-0001", "fromId": "proto::ctrl", "payloadSecurity": "PLAINTEXT",
+              "noSessionContext": { "payload": "{{Convert.ToBase64String(msg)}}" } }
             """);
 
         var decoded = Record.Parser.ParseFrom(record);
@@ -49,14 +44,12 @@ public class Usp11CompatibilityTests
     [Fact]
     public void Usp11GetSupportedDmRequestReadsWithNewFieldsAtTheirDefaults()
     {
-        byte[] msg = ReferenceSchemas.Encode("usp-msg-1-1.proto", "usp.Msg", """
-            header { msg_id: "gsdm-1" msg_type: GET_SUPPORTED_DM }
-            body { request { get_supported_dm {
-              obj_paths: "Device.LocalAgent."
-              first_level_only: true
-              return_commands: true
-              return_params: true
-            } } }
+        byte[] msg = UspJsSchemas.Encode("1.1", "usp.Msg", """
+            { "header": { "msgId": "gsdm-1", "msgType": "GET_SUPPORTED_DM" },
+              "body": { "request": { "getSupportedDm": {
+                "objPaths": [ "Device.LocalAgent." ],
+                "firstLevelOnly": true, "returnCommands": true, "returnParams": true
+              } } } }
             """);
 
         var decoded = Msg.Parser.ParseFrom(msg);
@@ -72,15 +65,12 @@ public class Usp11CompatibilityTests
     [Fact]
     public void Usp11SessionContextRecordDecodes()
     {
-        byte[] record = ReferenceSchemas.Encode("usp-record-1-1.proto", "usp_record.Record", """
-            version: "1.1"
-            to_id: "proto::agent"
-            from_id: "proto::ctrl"
-            session_context {
-              session_id: 7 sequence_id: 3 expected_id: 4
-              payload_sar_state: BEGIN payloadrec_sar_state: NONE
-              payload: "abc" payload: "def"
-            }
+        byte[] record = UspJsSchemas.Encode("1.1", "usp_record.Record", """
+            { "version": "1.1", "toId": "proto::agent", "fromId": "proto::ctrl",
+              "sessionContext": {
+                "sessionId": "7", "sequenceId": "3", "expectedId": "4",
+                "payloadSarState": "BEGIN", "payloadrecSarState": "NONE",
+                "payload": [ "YWJj", "ZGVm" ] } }
             """);
 
         var decoded = Record.Parser.ParseFrom(record);
@@ -88,17 +78,5 @@ public class Usp11CompatibilityTests
         Assert.Equal((7UL, 3UL, 4UL), (session.SessionId, session.SequenceId, session.ExpectedId));
         Assert.Equal(SessionContextRecord.Types.PayloadSARState.Begin, session.PayloadSarState);
         Assert.Equal(["abc", "def"], session.Payload.Select(p => p.ToStringUtf8()));
-    }
-
-    /// <summary>Protobuf text-format escaping of arbitrary bytes (octal escapes throughout).</summary>
-    private static string Escape(byte[] bytes)
-    {
-        var text = new StringBuilder(bytes.Length * 4);
-        foreach (byte b in bytes)
-        {
-            text.Append('\\').Append(Convert.ToString(b, 8).PadLeft(3, '0'));
-        }
-
-        return text.ToString();
     }
 }

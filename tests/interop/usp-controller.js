@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // An independent USP Controller for the end-to-end tests: CoAP from the npm `coap` package, protobuf
-// from `protobufjs` loaded with the Broadband Forum reference schemas. Nothing here uses the agent's
-// own code.
+// from `protobufjs` loaded with the Broadband Forum USP 1.4 schemas as usp-js ships them (usp-schemas/, fetched by
+// fetch-usp-schemas.sh). Nothing here uses the agent's own code.
 //
 //   node usp-controller.js --from proto::ctrl [--schema-dir DIR] [--reply-form uri|seed]
 //                          [--listen-port N] [--auto-notify-resp] [--reply-host HOST]
@@ -23,11 +23,11 @@
 const path = require('path');
 const readline = require('readline');
 const coap = require('coap');
-const protobuf = require('protobufjs');
+const { loadUsp } = require('./usp-schemas');
 
 function parseArgs(argv) {
   const args = { from: 'proto::usp-controller', replyForm: 'uri', listenPort: 0, autoNotifyResp: false, replyHost: '127.0.0.1',
-    schemaDir: path.resolve(__dirname, '../../../shared/spec/usp') };
+    schemaDir: path.join(__dirname, 'usp-schemas') };
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i];
     switch (argv[i]) {
@@ -44,10 +44,7 @@ function parseArgs(argv) {
 }
 
 const args = parseArgs(process.argv.slice(2));
-const root = protobuf.loadSync([
-  path.join(args.schemaDir, 'usp-msg-1-4.proto'),
-  path.join(args.schemaDir, 'usp-record-1-4.proto'),
-]);
+const root = loadUsp('1.4', args.schemaDir);
 const Msg = root.lookupType('usp.Msg');
 const Record = root.lookupType('usp_record.Record');
 const toJson = { longs: String, enums: String, bytes: String, defaults: false, oneofs: false };

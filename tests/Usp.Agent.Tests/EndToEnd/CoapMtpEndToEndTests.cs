@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Usp.Proto;
 using Usp.Agent.Tests.Support;
 
@@ -15,7 +16,7 @@ public sealed class E2EAgentFixture : IAsyncLifetime
 
 /// <summary>
 /// The real usp-agent process driven over CoAP by independent peers: the node Controller (npm coap + protobufjs
-/// with the reference schemas), hand-built UDP datagrams, and libcoap's coap-client with protoc-encoded Records.
+/// with the reference schemas), hand-built UDP datagrams, and libcoap's coap-client with Records encoded by protobufjs.
 /// </summary>
 public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixture<E2EAgentFixture>
 {
@@ -216,10 +217,10 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task Libcoap_coap_client_posting_a_protoc_encoded_record_gets_the_GetResp_at_its_reply_to()
+    public async Task Libcoap_coap_client_posting_a_protobufjs_encoded_record_gets_the_GetResp_at_its_reply_to()
     {
         using var peer = new RawCoapPeer();
-        string record = await ProtocRecordAsync("libcoap-1", "Device.DeviceInfo.Manufacturer");
+        string record = await ThirdPartyRecordAsync("libcoap-1", "Device.DeviceInfo.Manufacturer");
         string file = Path.Combine(Path.GetTempPath(), $"usp-record-{Guid.NewGuid():N}.bin");
         File.WriteAllBytes(file, Convert.FromHexString(record));
         try
@@ -336,19 +337,27 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
         }
     }
 
-    /// <summary>A Get Record encoded by protoc from the reference schemas (hex), as a third-party Controller would send it.</summary>
-    private static async Task<string> ProtocRecordAsync(string msgId, string path)
+    /// <summary>A Get Record encoded by protobufjs with usp-js's USP 1.4 schemas (hex), as a third-party Controller would send it.</summary>
+    private static async Task<string> ThirdPartyRecordAsync(string msgId, string path)
     {
-        string protoc = RepoPaths.FindOnPath("protoc");
-        var (msgExit, msgHex, msgError) = await Tool.RunAsync("/bin/sh",
-            ["-c", $"printf '%s' \"$0\" | {protoc} --proto_path={RepoPaths.UspSpecDir} --encode=usp.Msg usp-msg-1-4.proto | od -An -v -tx1 | tr -d ' \\n'",
-                $"header {{ msg_id: \"{msgId}\" msg_type: GET }} body {{ request {{ get {{ param_paths: \"{path}\" }} }} }}"]);
-        Assert.True(msgExit == 0 && msgHex.Length > 0, msgError);
-        string escaped = string.Concat(Convert.FromHexString(msgHex).Select(b => $"\\{Convert.ToString(b, 8).PadLeft(3, '0')}"));
-        var (recordExit, recordHex, recordError) = await Tool.RunAsync("/bin/sh",
-            ["-c", $"printf '%s' \"$0\" | {protoc} --proto_path={RepoPaths.UspSpecDir} --encode=usp_record.Record usp-record-1-4.proto | od -An -v -tx1 | tr -d ' \\n'",
-                $"version: \"1.4\" to_id: \"{E2EAgent.AgentId}\" from_id: \"{E2EAgent.RawId}\" no_session_context {{ payload: \"{escaped}\" }}"]);
-        Assert.True(recordExit == 0 && recordHex.Length > 0, recordError);
-        return recordHex;
+        RepoPaths.RequireInteropPackages();
+        string encoder = Path.Combine(RepoPaths.InteropDir, "usp-encode.js");
+        string msg = new JsonObject
+        {
+            ["header"] = new JsonObject { ["msgId"] = msgId, ["msgType"] = "GET" },
+            ["body"] = new JsonObject { ["request"] = new JsonObject { ["get"] = new JsonObject { ["paramPaths"] = new JsonArray(path) } } },
+        }.ToJsonString();
+        var (msgExit, msgHex, msgError) = await Tool.RunAsync(RepoPaths.Node, [encoder, "1.4", "usp.Msg"], stdin: msg);
+        Assert.True(msgExit == 0 && msgHex.Trim().Length > 0, msgError);
+        string record = new JsonObject
+        {
+            ["version"] = "1.4",
+            ["toId"] = E2EAgent.AgentId,
+            ["fromId"] = E2EAgent.RawId,
+            ["noSessionContext"] = new JsonObject { ["payload"] = Convert.ToBase64String(Convert.FromHexString(msgHex.Trim())) },
+        }.ToJsonString();
+        var (recordExit, recordHex, recordError) = await Tool.RunAsync(RepoPaths.Node, [encoder, "1.4", "usp_record.Record"], stdin: record);
+        Assert.True(recordExit == 0 && recordHex.Trim().Length > 0, recordError);
+        return recordHex.Trim();
     }
 }

@@ -21,28 +21,33 @@ internal sealed class E2EAgent : IAsyncDisposable
 
     private readonly TempDirectory _directory;
 
-    private E2EAgent(TempDirectory directory, NodeUspController controller, AgentProcess agent)
+    private readonly string _resourcePath;
+
+    private E2EAgent(TempDirectory directory, NodeUspController controller, AgentProcess agent, string resourcePath)
     {
         _directory = directory;
         Controller = controller;
         Agent = agent;
+        _resourcePath = resourcePath;
     }
 
     public NodeUspController Controller { get; }
 
     public AgentProcess Agent { get; private set; }
 
-    public string AgentUri => Agent.UriFor($"e/{AgentId}");
+    public string AgentUri => Agent.UriFor(_resourcePath);
 
     public string FactoryDefaults => _directory.File("factory-defaults.txt");
 
-    public static async Task<E2EAgent> StartAsync(string replyForm = "uri")
+    /// <param name="factoryDefaults">The factory-defaults text for the node Controller's port; null: <see cref="FactoryDefaultsFor"/>.</param>
+    /// <param name="resourcePath">The agent's CoAP resource those factory defaults give its MTP.</param>
+    public static async Task<E2EAgent> StartAsync(string replyForm = "uri", Func<int, string>? factoryDefaults = null, string resourcePath = "e/" + AgentId)
     {
         var directory = new TempDirectory();
         NodeUspController controller = await NodeUspController.StartAsync(ControllerId, replyForm, autoNotifyResp: true);
-        File.WriteAllText(directory.File("factory-defaults.txt"), FactoryDefaultsFor(controller.Port));
+        File.WriteAllText(directory.File("factory-defaults.txt"), (factoryDefaults ?? FactoryDefaultsFor)(controller.Port));
         AgentProcess agent = await AgentProcess.StartAsync(directory.File("var"), directory.File("factory-defaults.txt"), FreePort.Udp(), "--endpoint-id", AgentId);
-        return new E2EAgent(directory, controller, agent);
+        return new E2EAgent(directory, controller, agent, resourcePath);
     }
 
     public static string FactoryDefaultsFor(int controllerPort) => $"""

@@ -43,7 +43,7 @@ internal sealed class NodeUspController : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = RepoPaths.InteropDir,
         };
-        foreach (string arg in new[] { Path.Combine(RepoPaths.InteropDir, "usp-controller.js"), "--from", fromId, "--schema-dir", RepoPaths.UspSpecDir, "--reply-form", replyForm, "--listen-port", listenPort.ToString() })
+        foreach (string arg in new[] { Path.Combine(RepoPaths.InteropDir, "usp-controller.js"), "--from", fromId, "--reply-form", replyForm, "--listen-port", listenPort.ToString() })
         {
             info.ArgumentList.Add(arg);
         }

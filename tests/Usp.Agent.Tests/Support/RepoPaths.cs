@@ -1,12 +1,9 @@
 namespace Usp.Agent.Tests.Support;
 
-/// <summary>Where the repository, the shared reference material and the interop peers are.</summary>
+/// <summary>Where the repository and the interop peers are.</summary>
 internal static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
-
-    /// <summary>../shared/spec/usp beside the repository (reference .proto files).</summary>
-    public static string UspSpecDir { get; } = Path.GetFullPath(Path.Combine(Root, "..", "shared", "spec", "usp"));
 
     public static string InteropDir { get; } = Path.Combine(Root, "tests", "interop");
 
@@ -20,6 +17,11 @@ internal static class RepoPaths
         if (!Directory.Exists(Path.Combine(modules, "coap")) || !Directory.Exists(Path.Combine(modules, "protobufjs")))
         {
             throw new InvalidOperationException($"npm packages are missing in {modules}: run tests/run.sh (or npm install in tests/interop)");
+        }
+
+        if (!File.Exists(Path.Combine(InteropDir, "usp-schemas", "usp-msg-1-4.json")))
+        {
+            throw new InvalidOperationException($"usp-js's USP schemas are missing in {InteropDir}/usp-schemas: run tests/run.sh (or tests/interop/fetch-usp-schemas.sh)");
         }
 
         return modules;

@@ -1,0 +1,100 @@
+using System.Globalization;
+using Usp.Proto;
+
+namespace Usp.Agent.Tests.EndToEnd;
+
+/// <summary>
+/// An OB-USP-Agent factory-reset file defines no Role (OB-USP-Agent's roles are built in) and gives its Controller
+/// <c>Role.1</c>: the agent materialises the built-in roles, so roles added later change nothing for that Controller.
+/// </summary>
+public sealed class ObuspaFactoryFileEndToEndTests
+{
+    private const string ResourcePath = "agent";
+
+    /// <summary>The shape of OB-USP-Agent's factory-reset-coap example: no Role lines, its own Internal.* entries.</summary>
+    private static string ObuspaStyle(int controllerPort) => $"""
+        Device.LocalAgent.EndpointID "{E2EAgent.AgentId}"
+        Device.LocalAgent.MTP.1.Alias "cpe-1"
+        Device.LocalAgent.MTP.1.Enable "true"
+        Device.LocalAgent.MTP.1.Protocol "CoAP"
+        Device.LocalAgent.MTP.1.CoAP.Port "5683"
+        Device.LocalAgent.MTP.1.CoAP.Path "{ResourcePath}"
+        Device.LocalAgent.MTP.1.CoAP.EnableEncryption "false"
+        Device.LocalAgent.Controller.1.Alias "cpe-1"
+        Device.LocalAgent.Controller.1.EndpointID "{E2EAgent.ControllerId}"
+        Device.LocalAgent.Controller.1.Enable "true"
+        Device.LocalAgent.Controller.1.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
+        Device.LocalAgent.Controller.1.PeriodicNotifInterval "86400"
+        Device.LocalAgent.Controller.1.USPNotifRetryMinimumWaitInterval "5"
+        Device.LocalAgent.Controller.1.USPNotifRetryIntervalMultiplier "2000"
+        Device.LocalAgent.Controller.1.MTP.1.Alias "cpe-1"
+        Device.LocalAgent.Controller.1.MTP.1.Enable "true"
+        Device.LocalAgent.Controller.1.MTP.1.Protocol "CoAP"
+        Device.LocalAgent.Controller.1.MTP.1.CoAP.Host "127.0.0.1"
+        Device.LocalAgent.Controller.1.MTP.1.CoAP.Port "{controllerPort.ToString(CultureInfo.InvariantCulture)}"
+        Device.LocalAgent.Controller.1.MTP.1.CoAP.Path "ctrl"
+        Device.LocalAgent.Controller.1.MTP.1.CoAP.EnableEncryption "false"
+        Internal.Reboot.Cause "LocalFactoryReset"
+
+        """;
+
+    private static Msg Add(string msgId, string objPath, params (string Param, string Value)[] settings)
+    {
+        var create = new Add.Types.CreateObject { ObjPath = objPath };
+        foreach ((string param, string value) in settings)
+        {
+            create.ParamSettings.Add(new Add.Types.CreateParamSetting { Param = param, Value = value, Required = true });
+        }
+
+        return E2EAgent.Request(msgId, Header.Types.MsgType.Add, new Request { Add = new Add { CreateObjs = { create } } });
+    }
+
+    private static string Created(Msg response)
+    {
+        Assert.Equal(Header.Types.MsgType.AddResp, response.Header.MsgType);
+        return Assert.Single(response.Body.Response.AddResp.CreatedObjResults).OperStatus.OperSuccess.InstantiatedPath;
+    }
+
+    [Fact]
+    public async Task The_configured_Controller_keeps_full_access_after_adding_a_Role_and_a_Permission_over_CoAP()
+    {
+        await using E2EAgent e2e = await E2EAgent.StartAsync(factoryDefaults: ObuspaStyle, resourcePath: ResourcePath);
+
+        // The built-in roles are real rows at the numbers OB-USP-Agent's files use.
+        var (roles, _) = await e2e.WithAgentLogAsync(e2e.RoundTripAsync(E2EAgent.Get("ob-roles", "Device.LocalAgent.ControllerTrust.")));
+        var resolved = Assert.Single(roles.Body.Response.GetResp.ReqPathResults).ResolvedPathResults;
+        Assert.Equal("Full Access", Assert.Single(resolved, r => r.ResolvedPath == "Device.LocalAgent.ControllerTrust.Role.1.").ResultParams["Name"]);
+        Assert.Equal("Untrusted", Assert.Single(resolved, r => r.ResolvedPath == "Device.LocalAgent.ControllerTrust.Role.2.").ResultParams["Name"]);
+        Assert.Equal("Device.LocalAgent.ControllerTrust.Role.2",
+            Assert.Single(resolved, r => r.ResolvedPath == "Device.LocalAgent.ControllerTrust.").ResultParams["UntrustedRole"]);
+
+        var (role, _) = await e2e.RoundTripAsync(Add("ob-add-role", "Device.LocalAgent.ControllerTrust.Role.", ("Enable", "true"), ("Name", "Operator")));
+        string operatorRole = Created(role);
+        Assert.Equal("Device.LocalAgent.ControllerTrust.Role.3.", operatorRole);
+        var (permission, _) = await e2e.RoundTripAsync(Add("ob-add-permission", operatorRole + "Permission.",
+            ("Enable", "true"), ("Order", "1"), ("Targets", "Device.DeviceInfo."), ("Param", "r---"), ("Obj", "r---"), ("InstantiatedObj", "r---"), ("CommandEvent", "r---")));
+        Assert.StartsWith(operatorRole + "Permission.", Created(permission));
+
+        // Still full access: a Set, an Add and a Delete anywhere in the data model succeed.
+        var set = new Set
+        {
+            UpdateObjs =
+            {
+                new Set.Types.UpdateObject
+                {
+                    ObjPath = "Device.LocalAgent.Controller.1.",
+                    ParamSettings = { new Set.Types.UpdateParamSetting { Param = "PeriodicNotifInterval", Value = "3600", Required = true } },
+                },
+            },
+        };
+        var (setResp, _) = await e2e.RoundTripAsync(E2EAgent.Request("ob-set", Header.Types.MsgType.Set, new Request { Set = set }));
+        Assert.Equal(Header.Types.MsgType.SetResp, setResp.Header.MsgType);
+        Assert.Equal("3600", Assert.Single(Assert.Single(setResp.Body.Response.SetResp.UpdatedObjResults).OperStatus.OperSuccess.UpdatedInstResults).UpdatedParams["PeriodicNotifInterval"]);
+        var (subscription, _) = await e2e.RoundTripAsync(Add("ob-add-sub", "Device.LocalAgent.Subscription.", ("ID", "ob-sub"), ("NotifType", "ValueChange"), ("ReferenceList", "Device.LocalAgent.Controller.1.PeriodicNotifInterval")));
+        Assert.StartsWith("Device.LocalAgent.Subscription.", Created(subscription));
+        var delete = new Delete { ObjPaths = { operatorRole } };
+        var (deleted, _) = await e2e.RoundTripAsync(E2EAgent.Request("ob-delete", Header.Types.MsgType.Delete, new Request { Delete = delete }));
+        Assert.Equal(Header.Types.MsgType.DeleteResp, deleted.Header.MsgType);
+        Assert.NotNull(Assert.Single(deleted.Body.Response.DeleteResp.DeletedObjResults).OperStatus.OperSuccess);
+    }
+}
