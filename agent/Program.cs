@@ -1,16 +1,16 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Usp.Agent;
 using Usp.Agent.Cli;
 using Usp.Agent.Coap;
 using Usp.Agent.Engine;
+using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.LocalAdmin;
 using Usp.Agent.Hosting.Logging;
 using Usp.Agent.Hosting.Reboot;
 using Usp.Agent.Hosting.Systemd;
-using Usp.Agent.Hosting;
 using Usp.Agent.Mtp;
 using Usp.Agent.Mtp.Coap;
-using Usp.Agent;
 
 var commandLine = new AgentCommandLine(
     (settings, cancellationToken) => AgentComposition.RunAgentAsync(AgentComposition.LaunchOf(settings), Console.Error, cancellationToken),

@@ -1,5 +1,5 @@
-using System.Net.Sockets;
 using System.Net;
+using System.Net.Sockets;
 using Google.Protobuf;
 using Usp.Agent.Coap;
 using Usp.Agent.Hosting;

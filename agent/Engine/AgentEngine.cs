@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Usp.Agent.Hosting.Reboot;
+using Usp.Agent.Coap;
 using Usp.Agent.Hosting;
+using Usp.Agent.Hosting.Reboot;
 using Usp.Agent.Mtp;
-using Usp.DataModel.Store;
 using Usp.DataModel;
+using Usp.DataModel.Store;
 
 namespace Usp.Agent.Engine;
 

@@ -402,7 +402,7 @@ public sealed class Tp469TrustOperateNotifyTests : IDisposable
     [Theory]
     [InlineData(false, "{}")]
     [InlineData(true, "{\"Device.DeviceInfo.SerialNumber\":\"SN-0001\"}")]
-    public async Task Tp469_9_10_BootParameterMapHoldsOnlyWhatTheControllerMayRead(bool mayRead, string parameterMap)
+    public async Task BootParameterMapHoldsOnlyWhatTheControllerMayRead(bool mayRead, string parameterMap)
     {
         Allow("Device.Boot!", "----", "----", "----", "r--n");
         if (mayRead)

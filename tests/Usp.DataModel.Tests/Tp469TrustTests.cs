@@ -503,6 +503,32 @@ public sealed class FactoryDefaultsTrustTests
     }
 
     [Fact]
+    public void ADatabaseMadeWithoutRoleRowsByAnEarlierVersionGetsTheBuiltInRolesOnceAtItsNextOpen()
+    {
+        var obuspa = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "TestData", "obuspa-factory-reset-coap.txt"));
+        var dir = TestAgent.NewDirectory();
+        using (var agent = new TestAgent(dir, obuspa, endpointId: null))
+        {
+            // What an earlier version left: no Role rows, no UntrustedRole, and no record of the check.
+            var store = agent.Engine.Store;
+            var tx = store.Begin(null);
+            foreach (var role in store.Tree.Find(Trust)!.Table("Role")!.Rows.ToList())
+                tx.DeleteRow(role);
+            tx.SetValue(store.Tree.Find(Trust)!, "UntrustedRole", "");
+            tx.SetValue(store.Tree.Find("Device.LocalAgent.Controller.1.")!, "AssignedRole", "Device.LocalAgent.ControllerTrust.Role.1");
+            Assert.True(store.Commit(tx, out var error), error);
+            store.DeleteMeta(Defaults.BuiltInRoles.CheckedKey);
+        }
+        using (var agent = new TestAgent(dir, defaults: null, endpointId: null))
+        {
+            Assert.Equal("Full Access", agent.Engine.GetValue(Trust + "Role.1.Name"));
+            Assert.Equal("Device.LocalAgent.ControllerTrust.Role.2", agent.Engine.GetValue(Trust + "UntrustedRole"));
+            Assert.Equal("Device.LocalAgent.ControllerTrust.Role.1", agent.Engine.GetValue("Device.LocalAgent.Controller.1.AssignedRole"));
+        }
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
     public void FactoryFileWithRolesGetsNoBuiltInRoles()
     {
         using var agent = new TestAgent(defaults: Tp469TrustTests.TrustDefaults);

@@ -6,8 +6,10 @@ using Usp.Proto;
 namespace Usp.Agent.Mtp.Coap;
 
 /// <summary>
-/// Checks one CoAP request to a USP Endpoint resource (R-COAP.2, 6, 11–13): POST only (4.05), Content-Format 42
-/// (4.15), a usable reply-to (4.00 with the reason), a Record that decodes (4.00). What passes is a Record to queue.
+/// Checks one CoAP request to a USP Endpoint resource (R-COAP.2, 12, 13): a usable reply-to of the peer's security
+/// (4.00 with the reason) and a Record that decodes (4.00). What passes is a Record to queue. POST only (R-COAP.11,
+/// 4.05) and Content-Format 42 (R-COAP.6, 4.15) are <see cref="Methods"/> and <see cref="ContentFormats"/>, which
+/// the resource declares and the CoAP server enforces before a body is reassembled.
 /// </summary>
 internal static class UspCoapRequest
 {
@@ -20,18 +22,6 @@ internal static class UspCoapRequest
         record = null;
         replyTo = null;
         refusal = null;
-        if (request.Method != CoapMethod.Post)
-        {
-            refusal = Refuse(CoapCode.MethodNotAllowed, "USP Records are sent with POST (R-COAP.11)");
-            return false;
-        }
-
-        if (request.ContentFormat != CoapContentFormat.OctetStream)
-        {
-            refusal = Refuse(CoapCode.UnsupportedContentFormat, "USP Records need Content-Format 42, application/octet-stream (R-COAP.6)");
-            return false;
-        }
-
         if (!ReplyTo.TryFind(request.Query, out replyTo, out string problem))
         {
             refusal = Refuse(CoapCode.BadRequest, problem);

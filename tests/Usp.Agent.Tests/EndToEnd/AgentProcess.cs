@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.EndToEnd;
 
@@ -39,6 +39,10 @@ internal sealed class AgentProcess : IAsyncDisposable
     }
 
     public static string AgentDll => Path.Combine(AppContext.BaseDirectory, "usp-agent.dll");
+
+    /// <summary>usp-agent from the build output, under dotnet.</summary>
+    public static Task<(int ExitCode, string Output, string Error)> CliAsync(params string[] arguments) =>
+        Tool.RunAsync(RepoPaths.FindOnPath("dotnet"), [AgentDll, .. arguments]);
 
     /// <summary>Starts the agent and waits for its "usp-agent ready" line.</summary>
     public static async Task<AgentProcess> StartAsync(string dataDir, string factoryDefaults, int coapPort, params string[] extraArgs)

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Usp.Proto;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.EndToEnd;
 
@@ -275,7 +275,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [Fact]
     public async Task Usp_agent_ctl_prints_DeviceInfo_readably()
     {
-        var (exit, output, error) = await Tool.AgentCliAsync("ctl", "--agent", E2E.AgentUri, "get", "Device.DeviceInfo.");
+        var (exit, output, error) = await AgentProcess.CliAsync("ctl", "--agent", E2E.AgentUri, "get", "Device.DeviceInfo.");
 
         Assert.True(exit == 0, $"exit {exit}: {error}");
         Assert.Contains("Device.DeviceInfo.Manufacturer = Usp.Agent", output.Split('\n').Select(l => l.TrimEnd()));
@@ -284,7 +284,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [Fact]
     public async Task Usp_agent_ctl_json_prints_the_values_as_JSON()
     {
-        var (exit, output, error) = await Tool.AgentCliAsync("ctl", "--agent", E2E.AgentUri, "--json", "get", "Device.DeviceInfo.Manufacturer");
+        var (exit, output, error) = await AgentProcess.CliAsync("ctl", "--agent", E2E.AgentUri, "--json", "get", "Device.DeviceInfo.Manufacturer");
 
         Assert.True(exit == 0, $"exit {exit}: {error}");
         var json = System.Text.Json.Nodes.JsonNode.Parse(output)!;
@@ -294,7 +294,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [Fact]
     public async Task Usp_agent_ctl_reports_a_USP_error_with_exit_status_1()
     {
-        var (exit, _, error) = await Tool.AgentCliAsync("ctl", "--agent", E2E.AgentUri, "get", "Device.NoSuchObject.");
+        var (exit, _, error) = await AgentProcess.CliAsync("ctl", "--agent", E2E.AgentUri, "get", "Device.NoSuchObject.");
 
         Assert.Equal(1, exit);
         Assert.Contains("Device.NoSuchObject.", error);
@@ -303,7 +303,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [Fact]
     public async Task Usp_agent_get_answers_from_the_running_agent()
     {
-        var (exit, output, error) = await Tool.AgentCliAsync("get", "Device.LocalAgent.EndpointID", "--data-dir", E2E.Agent.DataDir);
+        var (exit, output, error) = await AgentProcess.CliAsync("get", "Device.LocalAgent.EndpointID", "--data-dir", E2E.Agent.DataDir);
 
         Assert.True(exit == 0, $"exit {exit}: {error}");
         Assert.Equal($"Device.LocalAgent.EndpointID = {E2EAgent.AgentId}", output.Trim());

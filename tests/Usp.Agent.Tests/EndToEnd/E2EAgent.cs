@@ -2,7 +2,7 @@ using System.Globalization;
 using Usp.Agent.Tests.Hosting;
 using Usp.Proto;
 using Record = Usp.Proto.Record;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.EndToEnd;
 

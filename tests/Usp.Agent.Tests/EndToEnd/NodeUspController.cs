@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Google.Protobuf;
 using Usp.Proto;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.EndToEnd;
 

@@ -1,5 +1,5 @@
 using Usp.Agent.Tests.Hosting;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.EndToEnd;
 
@@ -12,18 +12,18 @@ public sealed class OfflineAdministrationTests
         using var directory = new TempDirectory();
         string dataDir = directory.File("var");
 
-        var set = await Tool.AgentCliAsync("set", "Device.DeviceInfo.FriendlyName=offline-1", "--data-dir", dataDir);
+        var set = await AgentProcess.CliAsync("set", "Device.DeviceInfo.FriendlyName=offline-1", "--data-dir", dataDir);
         Assert.True(set.ExitCode == 0, set.Error);
         Assert.Contains("Device.DeviceInfo.FriendlyName = offline-1", set.Output);
 
-        var get = await Tool.AgentCliAsync("get", "Device.DeviceInfo.FriendlyName", "--data-dir", dataDir, "--json");
+        var get = await AgentProcess.CliAsync("get", "Device.DeviceInfo.FriendlyName", "--data-dir", dataDir, "--json");
         Assert.True(get.ExitCode == 0, get.Error);
         Assert.Equal("offline-1", (string?)System.Text.Json.Nodes.JsonNode.Parse(get.Output)!["get"]![0]!["values"]!["Device.DeviceInfo.FriendlyName"]);
 
-        var reset = await Tool.AgentCliAsync("factory-reset", "--data-dir", dataDir);
+        var reset = await AgentProcess.CliAsync("factory-reset", "--data-dir", dataDir);
         Assert.True(reset.ExitCode == 0, reset.Error);
 
-        var after = await Tool.AgentCliAsync("get", "Device.DeviceInfo.FriendlyName", "--data-dir", dataDir);
+        var after = await AgentProcess.CliAsync("get", "Device.DeviceInfo.FriendlyName", "--data-dir", dataDir);
         Assert.Equal("Device.DeviceInfo.FriendlyName =", after.Output.Trim());
         Assert.False(File.Exists(Path.Combine(dataDir, "usp-agent.sock")), "the command leaves no socket behind");
     }
@@ -33,7 +33,7 @@ public sealed class OfflineAdministrationTests
     {
         using var directory = new TempDirectory();
 
-        var get = await Tool.AgentCliAsync("get", "Device.NoSuchObject.", "--data-dir", directory.File("var"));
+        var get = await AgentProcess.CliAsync("get", "Device.NoSuchObject.", "--data-dir", directory.File("var"));
 
         Assert.Equal(1, get.ExitCode);
         Assert.Contains("Device.NoSuchObject.: error 7", get.Error);

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Usp.Agent.Hosting;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.Hosting;
 

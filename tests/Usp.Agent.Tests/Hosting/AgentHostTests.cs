@@ -1,6 +1,6 @@
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.Reboot;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.Hosting;
 

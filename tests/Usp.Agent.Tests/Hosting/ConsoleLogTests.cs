@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.Logging;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.Hosting;
 

@@ -1,5 +1,5 @@
 using Usp.Agent.Hosting.Systemd;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.Hosting;
 

@@ -6,9 +6,8 @@ using Usp.Agent.Coap;
 using Usp.Agent.Hosting;
 using Usp.Agent.Mtp;
 using Usp.Agent.Mtp.Coap;
-using Usp.Agent.Tests.Coap.Support;
 using Usp.Agent.Tests.Hosting;
-using Usp.Agent.Tests.Support;
+using Usp.Tests.Support;
 using Usp.DataModel;
 using Record = Usp.Proto.Record;
 
@@ -85,11 +84,14 @@ internal sealed class CoapMtpBed : IAsyncDisposable
     }
 
     /// <summary>POSTs a Record from the Controller's endpoint to the agent's resource; returns the CoAP response.</summary>
-    public Task<CoapResponse> PostAsync(int port, byte[] record, string replyTo)
+    public Task<CoapResponse> PostAsync(int port, byte[] record, string replyTo) =>
+        SendAsync(CoapMethod.Post, port, record, CoapContentFormat.OctetStream, replyTo);
+
+    public Task<CoapResponse> SendAsync(CoapMethod method, int port, byte[] record, ushort? contentFormat, string replyTo)
     {
-        var request = new CoapRequest(CoapMethod.Post, new IPEndPoint(IPAddress.Loopback, port))
+        var request = new CoapRequest(method, new IPEndPoint(IPAddress.Loopback, port))
         {
-            ContentFormat = CoapContentFormat.OctetStream,
+            ContentFormat = contentFormat,
             Payload = record,
         };
         request.SetPath($"e/{AgentId}");

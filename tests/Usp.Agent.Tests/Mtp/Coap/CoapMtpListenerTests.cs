@@ -1,10 +1,10 @@
 using Usp.Agent.Coap;
 using Usp.Agent.Mtp;
-using Usp.Agent.Tests.Coap.Support;
 using Usp.Agent.Tests.EndToEnd;
 using Usp.DataModel.Notifications;
 using Usp.Proto;
 using Record = Usp.Proto.Record;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.Mtp.Coap;
 
@@ -76,6 +76,21 @@ public sealed class CoapMtpListenerTests
 
         Assert.Equal(CoapCode.BadRequest, response.Code);
         Assert.Contains("coaps only", System.Text.Encoding.UTF8.GetString(response.Payload.Span));
+    }
+
+    [Theory]
+    [InlineData(CoapMethod.Put, 42, "4.05", "PUT is not allowed on /e/proto::mtp-agent (allowed: POST)")]
+    [InlineData(CoapMethod.Post, 0, "4.15", "no Content-Format on /e/proto::mtp-agent (accepted: Content-Format 42)")]
+    [InlineData(CoapMethod.Post, 0x113a, "4.15", "Content-Format 4410 on /e/proto::mtp-agent (accepted: Content-Format 42)")]
+    public async Task Tp469_5_5_5_6_a_method_other_than_POST_or_a_Content_Format_other_than_42_is_refused_by_the_resource(CoapMethod method, int format, string code, string diagnostic)
+    {
+        await using var bed = await CoapMtpBed.StartAsync();
+        byte[] record = E2EAgent.RecordBytes(E2EAgent.Get("m", "Device."), fromId: CoapMtpBed.ControllerId, toId: CoapMtpBed.AgentId);
+
+        CoapResponse response = await bed.SendAsync(method, CoapMtpBed.PlainPort, record, format == 0 ? null : (ushort)format, bed.ReplyTo(secure: false));
+
+        Assert.Equal(code, response.Code.ToString());
+        Assert.EndsWith(diagnostic, System.Text.Encoding.UTF8.GetString(response.Payload.Span), StringComparison.Ordinal);
     }
 
     [Fact]
