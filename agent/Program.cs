@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Usp.Agent;
 using Usp.Agent.Cli;
@@ -14,7 +15,7 @@ using Usp.Agent.Mtp.Coap;
 
 var commandLine = new AgentCommandLine(
     (settings, cancellationToken) => AgentComposition.RunAgentAsync(AgentComposition.LaunchOf(settings), Console.Error, cancellationToken),
-    settings => AgentComposition.ReadOptions(AgentComposition.LaunchOf(settings)).DataDir,
+    settings => AgentComposition.ReadOptions(AgentComposition.LaunchOf(settings)).AdminSocketPath,
     Console.Out,
     Console.Error,
     (settings, request, cancellationToken) => OfflineDataModel.ExecuteAsync(AgentComposition.ReadOptions(AgentComposition.LaunchOf(settings)), request, Console.Error, cancellationToken));
@@ -82,23 +83,25 @@ namespace Usp.Agent
         {
             additions ??= new AgentAdditions();
             AgentOptions options = ReadOptions(launch);
-            CreateDataDirectory(options.DataDir);
+            CreateDirectory(options.DataDir, "the data directory");
+            CreateDirectory(Path.GetDirectoryName(options.AdminSocketPath)!, "the local administration socket's directory");
             var systemd = new SystemdEnvironment(launch.Environment, Environment.ProcessId);
+            bool underSystemd = additions.IsSystemdService ?? SystemdHelpers.IsSystemdService();
             TimeProvider time = additions.Time;
 
             // Logs go to stderr: stdout carries the banner and the readiness line that scripts read.
             // journald reads the <N> priority prefix of each line.
-            var log = new ConsoleLog(Console.Error, systemd.IsSystemdService ? ConsoleLogFormat.Systemd : ConsoleLogFormat.Simple, options.LogLevel, time);
+            var log = new ConsoleLog(Console.Error, underSystemd ? ConsoleLogFormat.Systemd : ConsoleLogFormat.Simple, options.LogLevel, time);
             var lifetime = new AgentLifetime();
             var exitCode = new AgentExitCode();
             var plan = new RestartPlan();
             var services = new AgentServiceList();
-            ISystemdNotifier notifier = systemd.NotifySocket is { } socket ? services.Own(new UnixDatagramNotifier(socket)) : new DisabledSystemdNotifier();
+            ISystemdNotifier notifier = additions.SystemdNotifier ?? new SystemdNotifier();
 
             // The engine's database is the one place the boot cause lives (the engine records Device.Reboot()'s there).
             var bootCause = new EngineBootCauseStore();
             var outbound = new OutboundRecordRouter();
-            var reboot = new RebootHandler(bootCause, plan, RestartPlan.Choose(options, systemd.IsSystemdService), lifetime, log.For<RebootHandler>());
+            var reboot = new RebootHandler(bootCause, plan, RestartPlan.Choose(options, underSystemd), lifetime, log.For<RebootHandler>());
             var engine = new AgentEngine(options, bootCause, outbound, reboot, log, log.For<AgentEngine>());
             services.AddShutdownParticipant(engine);
 
@@ -134,15 +137,15 @@ namespace Usp.Agent
             return new ComposedAgent(host, lifetime, options, log, exitCode, plan);
         }
 
-        private static void CreateDataDirectory(string dataDir)
+        private static void CreateDirectory(string directory, string what)
         {
             try
             {
-                Directory.CreateDirectory(dataDir);
+                Directory.CreateDirectory(directory);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new AgentConfigurationException($"cannot create the data directory {dataDir}: {e.Message}");
+                throw new AgentConfigurationException($"cannot create {what} {directory}: {e.Message}");
             }
         }
     }
@@ -151,10 +154,16 @@ namespace Usp.Agent
     internal sealed record ComposedAgent(
         AgentHost Host, AgentLifetime Lifetime, AgentOptions Options, ConsoleLog Log, AgentExitCode ExitCode, RestartPlan Plan);
 
-    /// <summary>What tests and benchmarks add to the agent's own services: a clock, and services added after the agent's.</summary>
+    /// <summary>What tests and benchmarks add to the agent's own services: a clock, systemd's side, and services added after the agent's.</summary>
     internal sealed record AgentAdditions
     {
         public TimeProvider Time { get; init; } = TimeProvider.System;
+
+        /// <summary>Replaces the sd_notify sender (by default the package's, on the process's NOTIFY_SOCKET).</summary>
+        public ISystemdNotifier? SystemdNotifier { get; init; }
+
+        /// <summary>Replaces <see cref="SystemdHelpers.IsSystemdService"/> (whose parent process is systemd).</summary>
+        public bool? IsSystemdService { get; init; }
 
         /// <summary>Called with the agent's services and its lifetime once the agent's own are in the list.</summary>
         public Action<AgentServiceList, IHostApplicationLifetime>? Services { get; init; }

@@ -16,7 +16,10 @@ say() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 # --- Debian packages the tests drive as independent peers -----------------------------------
 # libcoap3-bin: coap-client-*/coap-server-* (CoAP interop); nodejs/npm: the node-coap + protobufjs
 # Controller and encoder in tests/interop.
-apt_packages=(libcoap3-bin python3-protobuf)
+# systemd, lintian, debootstrap, dpkg-dev, file, python3-seccomp: the deployment tests (tests/deploy/run.sh), with the arm64 C and C++
+# runtime libraries that dpkg-shlibdeps reads for the arm64 package.
+apt_packages=(libcoap3-bin python3-protobuf systemd lintian debootstrap dpkg-dev file python3-seccomp
+  libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64)
 # The QEMU system-VM tests (tests/qemu, as root only): the emulators, qemu-img, debootstrap and qemu-user for
 # the guests' roots, what builds the out-of-tree kernel modules (make, gcc-12, the arm64 cross compiler), and
 # clang for the NativeAOT agent the x64 guest runs.
@@ -38,6 +41,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   say "installing Debian packages: ${missing[*]}"
+  dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64
   $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -105,8 +109,25 @@ else
   vm_skipped=2
 fi
 
-# --- summary from the TRX files ---------------------------------------------------------------------
+# --- what deploy/ ships: unit, packages, overlays (needs root: chroot and mounts) --------------------
 passed=0 failed=0 skipped=0
+if [ "$(id -u)" -eq 0 ]; then
+  say "running tests/deploy/run.sh"
+  tests/deploy/run.sh "$results/deploy.counts" || true
+  if [ ! -f "$results/deploy.counts" ]; then
+    say "tests/deploy/run.sh ended without results"
+    crashed=$((crashed + 1))
+  else
+    passed=$((passed + $(sed -n 's/.*passed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+    failed=$((failed + $(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+    skipped=$((skipped + $(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+  fi
+else
+  say "tests/deploy/run.sh skipped: it needs root (chroot, mount)"
+  skipped=$((skipped + 1))
+fi
+
+# --- summary from the TRX files ---------------------------------------------------------------------
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)

@@ -23,22 +23,22 @@ internal sealed class AgentCommandLine
     private readonly TextWriter _output;
     private readonly TextWriter _error;
     private readonly Func<AgentSettingsArguments, CancellationToken, Task<int>> _runAgent;
-    private readonly Func<AgentSettingsArguments, string> _resolveDataDir;
+    private readonly Func<AgentSettingsArguments, string> _resolveAdminSocket;
     private readonly Func<AgentSettingsArguments, LocalAdminRequest, CancellationToken, Task<LocalAdminResponse>>? _offline;
 
     /// <param name="runAgent">Runs the agent until it stops; returns the exit status.</param>
-    /// <param name="resolveDataDir">The data directory the configuration names (for the admin verbs' socket).</param>
+    /// <param name="resolveAdminSocket">The local administration socket the configuration names (for the admin verbs).</param>
     /// <param name="offline">Answers a verb on the data directory itself when no agent runs there; null: the verb fails instead.</param>
     public AgentCommandLine(
         Func<AgentSettingsArguments, CancellationToken, Task<int>> runAgent,
-        Func<AgentSettingsArguments, string> resolveDataDir,
+        Func<AgentSettingsArguments, string> resolveAdminSocket,
         TextWriter output,
         TextWriter error,
         Func<AgentSettingsArguments, LocalAdminRequest, CancellationToken, Task<LocalAdminResponse>>? offline = null)
     {
         _offline = offline;
         _runAgent = runAgent;
-        _resolveDataDir = resolveDataDir;
+        _resolveAdminSocket = resolveAdminSocket;
         _output = output;
         _error = error;
         _root = new RootCommand("usp-agent: a USP (TR-369) Agent for Linux gateways. Without a command, runs the agent.");
@@ -140,7 +140,7 @@ internal sealed class AgentCommandLine
         string socketPath;
         try
         {
-            socketPath = Path.Combine(_resolveDataDir(settings.Read(parse)), "usp-agent.sock");
+            socketPath = _resolveAdminSocket(settings.Read(parse));
         }
         catch (AgentConfigurationException e)
         {

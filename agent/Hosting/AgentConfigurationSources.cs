@@ -1,16 +1,20 @@
 using System.Text.Json;
+using Usp.Agent.Hosting.Systemd;
 
 namespace Usp.Agent.Hosting;
 
 /// <summary>
 /// Reads the agent's configuration layers into one map, lowest precedence first: the embedded
-/// <c>appsettings.json</c>, the configuration file (<c>/etc/usp-agent/usp-agent.json</c> or <c>--config</c>),
-/// the environment (<c>USP_ENDPOINT_ID</c>, then <c>USPAGENT__Section__Key</c>), and the command line.
+/// <c>appsettings.json</c>, the configuration file (<c>--config</c>, else <c>usp-agent.json</c> in systemd's
+/// <c>$CONFIGURATION_DIRECTORY</c>, else <c>/etc/usp-agent/usp-agent.json</c>), the directories systemd made for the
+/// service (<see cref="SystemdDirectories"/>), the environment (<c>USP_ENDPOINT_ID</c>, then
+/// <c>USPAGENT__Section__Key</c>), and the command line.
 /// Keys are <c>Section:Key</c>, case-insensitive; a later layer's value replaces an earlier one's.
 /// </summary>
 internal static class AgentConfigurationSources
 {
     public const string DefaultConfigFile = "/etc/usp-agent/usp-agent.json";
+    public const string ConfigFileName = "usp-agent.json";
     public const string EnvironmentPrefix = "USPAGENT__";
     public const string EndpointIdVariable = "USP_ENDPOINT_ID";
     public const string KeyDelimiter = ":";
@@ -21,7 +25,15 @@ internal static class AgentConfigurationSources
         var configuration = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         JsonConfigurationReader.Read(EmbeddedDefaults(), configuration);
 
-        string? file = launch.ConfigFile ?? (launch.ReadDefaultConfigFile && File.Exists(DefaultConfigFile) ? DefaultConfigFile : null);
+        string? file = launch.ConfigFile;
+        if (file is null && launch.ReadDefaultConfigFile)
+        {
+            string defaultFile = SystemdDirectories.First(launch.Environment, SystemdDirectories.ConfigurationVariable) is { } directory
+                ? Path.Combine(directory, ConfigFileName)
+                : DefaultConfigFile;
+            file = File.Exists(defaultFile) ? defaultFile : null;
+        }
+
         if (file is not null)
         {
             try
@@ -32,6 +44,13 @@ internal static class AgentConfigurationSources
             {
                 throw new AgentConfigurationException($"the configuration file {file} is not valid JSON: {e.Message}");
             }
+        }
+
+        // Under systemd the unit's StateDirectory= and RuntimeDirectory= are the only writable places (ProtectSystem=strict):
+        // they win over the file, and an operator's USPAGENT__ variable or option still wins over them.
+        foreach ((string key, string value) in SystemdDirectories.Read(launch.Environment))
+        {
+            configuration[key] = value;
         }
 
         if (launch.Environment.TryGetValue(EndpointIdVariable, out string? endpointId))

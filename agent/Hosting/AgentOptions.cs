@@ -64,5 +64,9 @@ internal sealed record AgentOptions
         SystemRoot = SystemRoot,
     };
 
-    public string AdminSocketPath => Path.Combine(DataDir, "usp-agent.sock");
+    /// <summary>The local administration socket when configured (<c>Agent:AdminSocket</c>); null: in the data directory.</summary>
+    public string? AdminSocket { get; init; }
+
+    /// <summary>The local administration socket: <see cref="AdminSocket"/>, else <c>&lt;DataDir&gt;/usp-agent.sock</c>.</summary>
+    public string AdminSocketPath => AdminSocket ?? Path.Combine(DataDir, "usp-agent.sock");
 }

@@ -32,6 +32,7 @@ internal static class AgentOptionsReader
         return new AgentOptions
         {
             DataDir = dataDir,
+            AdminSocket = NonEmpty(section, "AdminSocket") is { } adminSocket ? Path.GetFullPath(adminSocket, currentDirectory) : null,
             EndpointId = endpointId,
             FactoryDefaults = factoryDefaults.Resolve(NonEmpty(section, "FactoryDefaults") ?? FactoryDefaultsLocator.DefaultRelativePath),
             CoapPort = Port(section, "CoapPort", 5683),

@@ -2,15 +2,13 @@ using System.Globalization;
 
 namespace Usp.Agent.Hosting.Systemd;
 
-/// <summary>What systemd tells a service through its environment (sd_notify(3), sd_watchdog_enabled(3), systemd.exec(5)).</summary>
+/// <summary>
+/// The watchdog settings systemd gives a service in its environment (sd_watchdog_enabled(3)). Whether the process is
+/// a systemd service and where its notification socket is are Microsoft.Extensions.Hosting.Systemd's to tell
+/// (<c>SystemdHelpers.IsSystemdService()</c>, <c>SystemdNotifier</c>).
+/// </summary>
 internal sealed class SystemdEnvironment(IReadOnlyDictionary<string, string> environment, int processId)
 {
-    /// <summary>The notification socket: a path, or an abstract socket name starting with '@'; null when not set.</summary>
-    public string? NotifySocket => Value("NOTIFY_SOCKET");
-
-    /// <summary>True when the process runs as a systemd service (its stdout/stderr go to the journal).</summary>
-    public bool IsSystemdService => Value("INVOCATION_ID") is not null || Value("JOURNAL_STREAM") is not null || NotifySocket is not null;
-
     /// <summary>
     /// How often to send WATCHDOG=1: half of WATCHDOG_USEC, as systemd recommends; null when the watchdog
     /// is off or WATCHDOG_PID names another process.

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 
 namespace Usp.Agent.Hosting.Systemd;
 
@@ -7,20 +8,20 @@ internal sealed class SystemdLifecycleNotifier(ISystemdNotifier notifier) : IRea
 {
     public void OnReady(AgentReadyState state)
     {
-        notifier.Notify("READY=1");
-        notifier.Notify("STATUS=" + state.Summary);
+        notifier.TryNotify(ServiceState.Ready);
+        notifier.TryNotify(SystemdNotifications.Status(state.Summary));
     }
 
     public Task StoppingAsync(CancellationToken cancellationToken)
     {
-        notifier.Notify("STOPPING=1");
-        notifier.Notify("STATUS=Stopping");
+        notifier.TryNotify(ServiceState.Stopping);
+        notifier.TryNotify(SystemdNotifications.Status("Stopping"));
         return Task.CompletedTask;
     }
 
     public Task StartingAsync(CancellationToken cancellationToken)
     {
-        notifier.Notify("STATUS=Starting");
+        notifier.TryNotify(SystemdNotifications.Status("Starting"));
         return Task.CompletedTask;
     }
 

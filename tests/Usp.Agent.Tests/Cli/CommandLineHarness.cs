@@ -13,7 +13,7 @@ internal sealed class CommandLineHarness
                 Ran = settings;
                 return Task.FromResult(0);
             },
-            settings => settings.ConfigurationOverrides.TryGetValue("Agent:DataDir", out string? dir) && dir is not null ? dir : dataDir,
+            settings => Path.Combine(settings.ConfigurationOverrides.TryGetValue("Agent:DataDir", out string? dir) && dir is not null ? dir : dataDir, "usp-agent.sock"),
             Output,
             Error);
     }

@@ -147,7 +147,50 @@ public sealed class AgentConfigurationTests
         AgentOptions options = AgentComposition.ReadOptions(Launch(directory, shipped));
 
         Assert.Equal("/var/lib/usp-agent", options.DataDir);
+        Assert.Equal("/run/usp-agent/usp-agent.sock", options.AdminSocketPath);
+        Assert.Equal("/usr/share/usp-agent/factory-defaults.txt", options.FactoryDefaults);
         Assert.Equal(HalKind.Linux, options.Hal);
+    }
+
+    [Fact]
+    public void Under_systemd_the_state_and_runtime_directories_win_over_the_file()
+    {
+        using var directory = new TempDirectory();
+        string shipped = Path.Combine(RepoPaths.Root, "deploy", "usp-agent.json");
+
+        AgentOptions options = AgentComposition.ReadOptions(Launch(directory, shipped, new()
+        {
+            ["STATE_DIRECTORY"] = "/srv/state/usp-agent",
+            ["RUNTIME_DIRECTORY"] = "/run/other/usp-agent:/run/second",
+        }));
+
+        Assert.Equal("/srv/state/usp-agent", options.DataDir);
+        Assert.Equal("/run/other/usp-agent/usp-agent.sock", options.AdminSocketPath);
+    }
+
+    [Fact]
+    public void An_option_or_variable_still_wins_over_the_systemd_directories()
+    {
+        using var directory = new TempDirectory();
+
+        AgentOptions options = AgentComposition.ReadOptions(Launch(
+            directory,
+            environment: new() { ["STATE_DIRECTORY"] = "/srv/state", ["USPAGENT__Agent__AdminSocket"] = "admin.sock" },
+            commandLine: new() { ["Agent:DataDir"] = "/data" }));
+
+        Assert.Equal("/data", options.DataDir);
+        Assert.Equal(directory.File("admin.sock"), options.AdminSocketPath);
+    }
+
+    [Fact]
+    public void Under_systemd_the_configuration_file_is_read_from_CONFIGURATION_DIRECTORY()
+    {
+        using var directory = new TempDirectory();
+        Directory.CreateDirectory(directory.File("etc"));
+        File.WriteAllText(directory.File("etc/usp-agent.json"), """{ "Agent": { "CoapPort": 1234 } }""");
+        AgentLaunch launch = Launch(directory, environment: new() { ["CONFIGURATION_DIRECTORY"] = directory.File("etc") }) with { ReadDefaultConfigFile = true };
+
+        Assert.Equal(1234, AgentComposition.ReadOptions(launch).CoapPort);
     }
 }
 

@@ -12,9 +12,9 @@ public sealed class AgentHostTests
     public async Task Under_systemd_the_host_reports_starting_ready_and_stopping_in_order()
     {
         using var directory = new TempDirectory();
-        using var systemd = new FakeNotifySocket();
+        var systemd = new RecordingSystemdNotifier();
         var output = new StringWriter();
-        using AgentHost host = AgentComposition.Compose(TestAgent.Launch(directory, output, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address })).Host;
+        using AgentHost host = AgentComposition.Compose(TestAgent.Launch(directory, output), new AgentAdditions { SystemdNotifier = systemd }).Host;
 
         await host.StartAsync();
         Assert.Equal(["STATUS=Starting", "READY=1", NoMtpStatus], await systemd.ReceiveAsync(3));
@@ -27,17 +27,16 @@ public sealed class AgentHostTests
     public async Task With_WATCHDOG_USEC_the_host_pings_at_half_the_interval()
     {
         using var directory = new TempDirectory();
-        using var systemd = new FakeNotifySocket();
+        var systemd = new RecordingSystemdNotifier();
         var time = new ManualTimeProvider();
         var environment = new Dictionary<string, string>
         {
-            ["NOTIFY_SOCKET"] = systemd.Address,
             ["WATCHDOG_USEC"] = "20000000",
             ["WATCHDOG_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         using AgentHost host = AgentComposition.Compose(
             TestAgent.Launch(directory, new StringWriter(), environment),
-            new AgentAdditions { Time = time }).Host;
+            new AgentAdditions { Time = time, SystemdNotifier = systemd }).Host;
 
         await host.StartAsync();
         Assert.Equal(["STATUS=Starting", "READY=1", NoMtpStatus], await systemd.ReceiveAsync(3));
@@ -56,12 +55,12 @@ public sealed class AgentHostTests
     public async Task Ready_comes_once_every_MTP_listens_and_names_its_URIs()
     {
         using var directory = new TempDirectory();
-        using var systemd = new FakeNotifySocket();
+        var systemd = new RecordingSystemdNotifier();
         var output = new StringWriter();
         var listener = new FakeMtpListener(new EventLog());
         using AgentHost host = AgentComposition.Compose(
-            TestAgent.Launch(directory, output, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address }),
-            WithListener(listener)).Host;
+            TestAgent.Launch(directory, output),
+            WithListener(listener) with { SystemdNotifier = systemd }).Host;
 
         await host.StartAsync();
         Assert.Equal("STATUS=Starting", await systemd.ReceiveAsync());
@@ -80,12 +79,12 @@ public sealed class AgentHostTests
     public async Task A_listener_that_cannot_listen_stops_the_agent_with_exit_code_1_before_ready()
     {
         using var directory = new TempDirectory();
-        using var systemd = new FakeNotifySocket();
+        var systemd = new RecordingSystemdNotifier();
         var output = new StringWriter();
         var listener = new FakeMtpListener(new EventLog());
         ComposedAgent agent = AgentComposition.Compose(
-            TestAgent.Launch(directory, output, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address }),
-            WithListener(listener));
+            TestAgent.Launch(directory, output),
+            WithListener(listener) with { SystemdNotifier = systemd });
         using AgentHost host = agent.Host;
 
         await host.StartAsync();
@@ -224,14 +223,13 @@ public sealed class AgentHostTests
     }
 
     [Theory]
-    [InlineData("INVOCATION_ID", "Systemd")]
-    [InlineData("JOURNAL_STREAM", "Systemd")]
-    [InlineData("HOME", "Simple")]
-    public void Logs_use_the_journald_format_only_under_systemd(string variable, string expectedFormat)
+    [InlineData(true, "Systemd")]
+    [InlineData(false, "Simple")]
+    public void Logs_use_the_journald_format_only_under_systemd(bool underSystemd, string expectedFormat)
     {
         using var directory = new TempDirectory();
-        ComposedAgent agent = AgentComposition.Compose(TestAgent.Launch(
-            directory, new StringWriter(), new Dictionary<string, string> { [variable] = "8:12345" }));
+        ComposedAgent agent = AgentComposition.Compose(
+            TestAgent.Launch(directory, new StringWriter()), new AgentAdditions { IsSystemdService = underSystemd });
         using AgentHost host = agent.Host;
 
         Assert.Equal(expectedFormat, agent.Log.Format.ToString());

@@ -12,14 +12,28 @@ internal sealed class AgentProcess : IDisposable
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
 
-    public AgentProcess(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="underSystemd">
+    /// Starts the agent as a child of a process named systemd (a copy of bash that waits for it), which is how
+    /// SystemdHelpers.IsSystemdService() recognises a service; <see cref="Id"/> is then the agent's own id.
+    /// </param>
+    public AgentProcess(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, bool underSystemd = false)
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "usp-agent"))
+        string agent = Path.Combine(AppContext.BaseDirectory, "usp-agent");
+        var start = new ProcessStartInfo(underSystemd ? FakeSystemdParent.Value : agent)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (underSystemd)
+        {
+            // Not the last command of the script, so bash forks for it instead of exec'ing it.
+            foreach (string argument in new[] { "-c", "\"$@\"; exit $?", "systemd", agent })
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -50,12 +64,39 @@ internal sealed class AgentProcess : IDisposable
         };
         _process.ErrorDataReceived += (_, _) => { };
         _process.Start();
-        Id = _process.Id;
+        Id = underSystemd ? ChildOf(_process.Id) : _process.Id;
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
 
     public int Id { get; }
+
+    /// <summary>A copy of bash named systemd, once per test run: /proc/PID/comm of its processes reads "systemd".</summary>
+    private static readonly Lazy<string> FakeSystemdParent = new(() =>
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"usp-agent-tests-{Environment.ProcessId}");
+        Directory.CreateDirectory(directory);
+        string path = Path.Combine(directory, "systemd");
+        File.Copy("/bin/bash", path, overwrite: true);
+        return path;
+    });
+
+    private static int ChildOf(int parent)
+    {
+        string children = $"/proc/{parent}/task/{parent}/children";
+        for (var waited = TimeSpan.Zero; waited < Patience; waited += TimeSpan.FromMilliseconds(20))
+        {
+            string text = File.Exists(children) ? File.ReadAllText(children).Trim() : "";
+            if (text.Length > 0)
+            {
+                return int.Parse(text.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            Thread.Sleep(20);
+        }
+
+        throw new TimeoutException($"the fake systemd (pid {parent}) started no agent");
+    }
 
     public bool HasExited => _process.HasExited;
 

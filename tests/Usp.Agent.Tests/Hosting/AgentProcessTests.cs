@@ -48,11 +48,7 @@ public sealed class AgentProcessTests
     {
         using var directory = new TempDirectory();
         using var systemd = new FakeNotifySocket();
-        using var agent = new AgentProcess(Arguments(directory), new Dictionary<string, string>
-        {
-            ["NOTIFY_SOCKET"] = systemd.Address,
-            ["INVOCATION_ID"] = "0123456789abcdef",
-        });
+        using var agent = new AgentProcess(Arguments(directory), new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address }, underSystemd: true);
         await agent.ReadUntilAsync("usp-agent ready");
         Assert.Equal(["STATUS=Starting", "READY=1"], await systemd.ReceiveAsync(2));
         Assert.StartsWith("STATUS=Ready", await systemd.ReceiveAsync(), StringComparison.Ordinal);
@@ -64,6 +60,49 @@ public sealed class AgentProcessTests
         Assert.Equal(["STOPPING=1", "STATUS=Stopping"], await systemd.ReceiveAsync(2));
         using var engine = Usp.DataModel.UspEngine.Open(new Usp.DataModel.UspEngineOptions { DataDirectory = directory.File("var") });
         Assert.Equal(nameof(BootCause.LocalFactoryReset), engine.TakeBootCause()?.Cause);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Systemd_hears_ready_status_watchdog_pings_and_stopping_on_its_notify_socket(bool abstractSocket)
+    {
+        using var directory = new TempDirectory();
+        using var systemd = new FakeNotifySocket(abstractSocket);
+        using var agent = new AgentProcess(Arguments(directory), new Dictionary<string, string>
+        {
+            ["NOTIFY_SOCKET"] = systemd.Address,
+            ["WATCHDOG_USEC"] = "400000",
+        }, underSystemd: true);
+        await agent.ReadUntilAsync("usp-agent ready");
+
+        // Pings (every 200 ms here) may come between the others: the others' order is what counts.
+        var pings = new List<string>();
+        List<string> start = await ReceiveBesidesPingsAsync(systemd, 3, pings);
+        Assert.Equal(["STATUS=Starting", "READY=1"], start[..2]);
+        Assert.StartsWith("STATUS=Ready", start[2], StringComparison.Ordinal);
+        while (pings.Count < 2)
+        {
+            pings.Add(await systemd.ReceiveAsync());
+        }
+
+        Assert.All(pings, ping => Assert.Equal("WATCHDOG=1", ping));
+        agent.Terminate();
+
+        Assert.Equal(0, await agent.ExitCodeAsync());
+        Assert.Equal(["STOPPING=1", "STATUS=Stopping"], await ReceiveBesidesPingsAsync(systemd, 2, pings));
+    }
+
+    private static async Task<List<string>> ReceiveBesidesPingsAsync(FakeNotifySocket systemd, int count, List<string> pings)
+    {
+        var states = new List<string>();
+        while (states.Count < count)
+        {
+            string state = await systemd.ReceiveAsync();
+            (state == "WATCHDOG=1" ? pings : states).Add(state);
+        }
+
+        return states;
     }
 
     [Fact]

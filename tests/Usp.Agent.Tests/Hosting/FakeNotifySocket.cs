@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Text;
-using Usp.Agent.Hosting.Systemd;
 
 namespace Usp.Agent.Tests.Hosting;
 
@@ -25,7 +24,8 @@ internal sealed class FakeNotifySocket : IDisposable
             Address = Path.Combine(_directory.Path, "notify");
         }
 
-        _socket.Bind(UnixDatagramNotifier.ToEndPoint(Address));
+        // systemd writes an abstract socket name with a leading '@'; the kernel wants a leading NUL.
+        _socket.Bind(new UnixDomainSocketEndPoint(Address.StartsWith('@') ? "\0" + Address[1..] : Address));
     }
 
     /// <summary>The value systemd would put in NOTIFY_SOCKET.</summary>

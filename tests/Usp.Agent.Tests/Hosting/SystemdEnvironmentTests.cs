@@ -38,22 +38,4 @@ public sealed class SystemdEnvironmentTests
     {
         Assert.Null(With(("WATCHDOG_USEC", usec)).WatchdogPingInterval);
     }
-
-    [Theory]
-    [InlineData("INVOCATION_ID")]
-    [InlineData("JOURNAL_STREAM")]
-    [InlineData("NOTIFY_SOCKET")]
-    public void A_systemd_service_is_recognised_by_its_environment(string variable)
-    {
-        Assert.True(With((variable, "x")).IsSystemdService);
-    }
-
-    [Fact]
-    public void A_process_started_from_a_shell_is_not_a_systemd_service()
-    {
-        SystemdEnvironment environment = With(("HOME", "/root"), ("TERM", "xterm"));
-
-        Assert.False(environment.IsSystemdService);
-        Assert.Null(environment.NotifySocket);
-    }
 }

@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting.Systemd;
 using Usp.Agent.Hosting.Systemd;
 
 namespace Usp.Agent.Tests.Hosting;
@@ -5,34 +7,35 @@ namespace Usp.Agent.Tests.Hosting;
 public sealed class SystemdNotifierTests
 {
     [Fact]
-    public async Task Notify_sends_the_state_as_one_datagram_to_a_path_socket()
+    public void States_are_the_sd_notify_lines()
     {
-        using var systemd = new FakeNotifySocket();
-        using var notifier = new UnixDatagramNotifier(systemd.Address);
-
-        Assert.True(notifier.Notify("READY=1"));
-        Assert.True(notifier.Notify("STATUS=Ready: listening"));
-
-        Assert.Equal(["READY=1", "STATUS=Ready: listening"], await systemd.ReceiveAsync(2));
+        Assert.Equal("WATCHDOG=1", SystemdNotifications.Watchdog.ToString());
+        Assert.Equal("STATUS=Ready: listening", SystemdNotifications.Status("Ready: listening").ToString());
     }
 
     [Fact]
-    public async Task Notify_reaches_an_abstract_socket_named_with_an_at_sign()
+    public void A_service_manager_that_cannot_be_reached_does_not_stop_the_agent()
     {
-        using var systemd = new FakeNotifySocket(isAbstract: true);
-        using var notifier = new UnixDatagramNotifier(systemd.Address);
+        var notifier = new RecordingSystemdNotifier { Failure = new SocketException((int)SocketError.ConnectionRefused) };
 
-        Assert.True(notifier.Notify("WATCHDOG=1"));
-
-        Assert.Equal("WATCHDOG=1", await systemd.ReceiveAsync());
+        Assert.False(notifier.TryNotify(ServiceState.Ready));
     }
 
     [Fact]
-    public void Notify_reports_false_when_nobody_listens()
+    public void Nothing_is_sent_without_a_notification_socket()
     {
-        using var directory = new TempDirectory();
-        using var notifier = new UnixDatagramNotifier(directory.File("gone"));
+        var notifier = new RecordingSystemdNotifier(isEnabled: false);
 
-        Assert.False(notifier.Notify("READY=1"));
+        Assert.False(notifier.TryNotify(ServiceState.Ready));
+        Assert.False(notifier.TryReceive(out _));
+    }
+
+    [Fact]
+    public void Without_NOTIFY_SOCKET_the_package_notifier_is_disabled()
+    {
+        // The test host is not a systemd service; AgentProcess strips NOTIFY_SOCKET from the agents it starts.
+        Assert.Null(Environment.GetEnvironmentVariable("NOTIFY_SOCKET"));
+        Assert.False(new SystemdNotifier().IsEnabled);
+        Assert.False(SystemdHelpers.IsSystemdService());
     }
 }

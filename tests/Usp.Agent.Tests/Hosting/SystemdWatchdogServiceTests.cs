@@ -8,11 +8,10 @@ public sealed class SystemdWatchdogServiceTests
     [Fact]
     public async Task Sends_one_WATCHDOG_per_interval_and_none_after_stopping()
     {
-        using var systemd = new FakeNotifySocket();
-        using var notifier = new UnixDatagramNotifier(systemd.Address);
+        var systemd = new RecordingSystemdNotifier();
         var time = new ManualTimeProvider();
         var interval = TimeSpan.FromSeconds(10);
-        using var service = new SystemdWatchdogService(notifier, interval, time);
+        using var service = new SystemdWatchdogService(systemd, interval, time);
 
         await service.StartAsync(CancellationToken.None);
         await time.FirstTimerCreated;
@@ -22,10 +21,11 @@ public sealed class SystemdWatchdogServiceTests
             Assert.Equal("WATCHDOG=1", await systemd.ReceiveAsync());
         }
 
-        // Just short of the next ping, then stop: the next datagram must be the marker, not a ping.
+        // Just short of the next ping, then stop: the next state must be the marker, not a ping.
         time.Advance(interval - TimeSpan.FromMilliseconds(1));
         await service.StopAsync(CancellationToken.None);
-        notifier.Notify("MARK");
+        time.Advance(interval);
+        systemd.Notify(new Microsoft.Extensions.Hosting.Systemd.ServiceState("MARK"));
 
         Assert.Equal("MARK", await systemd.ReceiveAsync());
     }
