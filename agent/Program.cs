@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Usp.Agent;
 using Usp.Agent.Cli;
 using Usp.Agent.Coap;
+using Usp.Agent.Dtls;
+using Usp.Agent.Discovery;
 using Usp.Agent.Engine;
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.LocalAdmin;
@@ -100,9 +102,14 @@ namespace Usp.Agent
 
             // The engine's database is the one place the boot cause lives (the engine records Device.Reboot()'s there).
             var bootCause = new EngineBootCauseStore();
-            var outbound = new OutboundRecordRouter();
+            // mDNS/DNS-SD resolution (unless --no-mdns): .local Controller hosts (R-DIS.5) and Controllers without a Host (R-DIS.7).
+            var mdnsInterfaces = new MdnsInterfaces(options.Discovery.Interfaces, System.Net.IPAddress.Parse(options.Bind));
+            MdnsResolver? mdns = options.Mdns ? new MdnsResolver(mdnsInterfaces, log.For<MdnsResolver>()) : null;
+            var outbound = new OutboundRecordRouter(mdns);
             var reboot = new RebootHandler(bootCause, plan, RestartPlan.Choose(options, underSystemd), lifetime, log.For<RebootHandler>());
-            var engine = new AgentEngine(options, bootCause, outbound, reboot, log, log.For<AgentEngine>());
+            // The HAL's area is part of the data model the engine opens; its lines and poll loops start once it is open.
+            var hal = AgentHal.Create(options, time, log);
+            var engine = new AgentEngine(options, bootCause, outbound, reboot, log, log.For<AgentEngine>(), [hal.Area]);
             services.AddShutdownParticipant(engine);
 
             // Hosted services start in this order and stop in the reverse order.
@@ -114,6 +121,7 @@ namespace Usp.Agent
 
             // Opens the engine once the admin socket has claimed the data directory.
             services.AddHostedService(engine);
+            services.AddHostedService(new HalService(hal, engine));
             var announcer = new ConsoleAnnouncer(launch.Output, options, bootCause, () => engine.Engine.Identity);
             services.AddReadinessObserver(services.AddHostedService(announcer));
             services.AddReadinessObserver(services.AddHostedService(new SystemdLifecycleNotifier(notifier)));
@@ -121,8 +129,23 @@ namespace Usp.Agent
 
             // MTP listeners; readiness waits for each. Once all listen, the notification loop starts (Boot! first).
             ILogger coapLog = log.For<UdpCoapTransport>();
-            ICoapTransportFactory[] coapTransports = [new UdpCoapTransportFactory(message => coapLog.LogDebug("{Message}", message))];
-            services.AddMtpListener(new CoapMtpListener(options, engine.WhenOpen, outbound, coapTransports, log.For<CoapMtpListener>()));
+            var dtlsIdentity = new DtlsAgentIdentity(options, log.For<DtlsAgentIdentity>());
+            var dtlsSettings = new DtlsSessionSettings { IdleTimeout = options.DtlsIdleTimeout, MaxSessions = options.DtlsMaxSessions };
+            ICoapTransportFactory[] coapTransports =
+            [
+                new UdpCoapTransportFactory(message => coapLog.LogDebug("{Message}", message)),
+                new DtlsCoapTransportFactory(dtlsIdentity, () => engine.Engine, dtlsSettings, log.For<DtlsCoapTransport>()),
+            ];
+            var coap = new CoapMtpListener(options, engine.WhenOpen, outbound, coapTransports, log.For<CoapMtpListener>(), hostNames: mdns);
+            services.AddMtpListener(coap);
+
+            // The mDNS/DNS-SD backend advertises what the MTP serves. It comes after the MTP so that it stops first:
+            // the goodbye goes out while the MTP still answers.
+            if (options.Mdns)
+            {
+                services.AddHostedService(DiscoveryComposition.Backend(options.Discovery, engine, coap.Served, mdnsInterfaces, log, time));
+            }
+
             services.AddReadinessObserver(services.AddHostedService(new NotificationRunner(engine, log.For<NotificationRunner>())));
 
             if (systemd.WatchdogPingInterval is { } pingInterval)

@@ -3,6 +3,7 @@
 # tests/interop), restores and builds once, runs each test project, and ends with the summary line
 #   N passed, N failed[, N skipped]
 # computed from the TRX results. Exit status 0 means every test passed.
+# USP_LONG_TESTS=1 runs the long variants of the robustness tests (e.g. 200 SIGKILL trials instead of 20).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,10 +16,13 @@ say() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 
 # --- Debian packages the tests drive as independent peers -----------------------------------
 # libcoap3-bin: coap-client-*/coap-server-* (CoAP interop); nodejs/npm: the node-coap + protobufjs
-# Controller and encoder in tests/interop.
+# Controller and encoder in tests/interop; openssl: s_client/s_server -dtls1_2 (DTLS interop); tshark: the
+# capture showing HelloVerifyRequest first.
+# avahi-daemon, avahi-utils, dbus, python3-zeroconf: the mDNS peers of the discovery tests, which start their own
+# avahi-daemon and bus inside network namespaces (tests/Usp.Agent.Tests/Discovery).
 # systemd, lintian, debootstrap, dpkg-dev, file, python3-seccomp: the deployment tests (tests/deploy/run.sh), with the arm64 C and C++
 # runtime libraries that dpkg-shlibdeps reads for the arm64 package.
-apt_packages=(libcoap3-bin python3-protobuf systemd lintian debootstrap dpkg-dev file python3-seccomp
+apt_packages=(libcoap3-bin python3-protobuf openssl tshark avahi-daemon avahi-utils dbus python3-zeroconf systemd lintian debootstrap dpkg-dev file python3-seccomp
   libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64)
 # The QEMU system-VM tests (tests/qemu, as root only): the emulators, qemu-img, debootstrap and qemu-user for
 # the guests' roots, what builds the out-of-tree kernel modules (make, gcc-12, the arm64 cross compiler), and
@@ -42,8 +46,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   say "installing Debian packages: ${missing[*]}"
   dpkg --print-foreign-architectures | grep -qx arm64 || $sudo dpkg --add-architecture arm64
+  # tshark asks whether non-root users may capture: answer no without a prompt.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
+  # Installing avahi-daemon must not start a daemon on the host (it would answer on the host's UDP 5353 for the
+  # rest of the run): without a policy-rc.d of the machine's own, one that refuses every start is in place meanwhile.
+  policy=/usr/sbin/policy-rc.d
+  own_policy=""
+  if [ ! -e "$policy" ]; then
+    own_policy=1
+    printf '#!/bin/sh\n# tests/run.sh: no service starts while the test peers are installed\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod 755 "$policy"
+  fi
   $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  status=0
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  [ -z "$own_policy" ] || $sudo rm -f "$policy"
+  [ "$status" -eq 0 ] || { say "apt-get install failed ($status)"; exit "$status"; }
 fi
 
 # --- npm packages for the independent Controller and CoAP peer --------------------------------

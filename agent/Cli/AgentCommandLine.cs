@@ -63,6 +63,7 @@ internal sealed class AgentCommandLine
 
         _root.Subcommands.Add(FactoryReset());
         _root.Subcommands.Add(new CtlCommand(output, error).Command);
+        _root.Subcommands.Add(GenCertCommand.Create(output, error));
     }
 
     public async Task<int> InvokeAsync(string[] args, CancellationToken cancellationToken)

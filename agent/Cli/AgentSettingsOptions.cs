@@ -17,7 +17,10 @@ internal sealed class AgentSettingsOptions
     private readonly Option<string> _endpointId = new("--endpoint-id") { Description = "USP Endpoint ID, such as proto::agent-1 [default: assigned by the data model]", HelpName = "ID" };
     private readonly Option<string> _factoryDefaults = new("--factory-defaults") { Description = $"Factory-default data model file [default: {FactoryDefaultsLocator.DefaultRelativePath}]", HelpName = "FILE" };
     private readonly Option<int> _coapPort = PortOption.Create("--coap-port", "UDP port of the CoAP MTP; 0 disables it [default: 5683]", "0 disables that MTP");
-    private readonly Option<int> _coapsPort = PortOption.Create("--coaps-port", "UDP port of the CoAP-over-DTLS MTP; 0 disables it [default: 0]", "0 disables that MTP");
+    private readonly Option<int> _coapsPort = PortOption.Create("--coaps-port", "UDP port of the CoAP-over-DTLS MTP; 0 disables it [default: 5684]", "0 disables that MTP");
+    private readonly Option<string> _cert = new("--cert") { Description = "The agent's DTLS certificate (PEM) [default: a development identity under the data directory]", HelpName = "FILE" };
+    private readonly Option<string> _key = new("--key") { Description = "The private key of --cert (PEM)", HelpName = "FILE" };
+    private readonly Option<string> _trustStore = new("--trust-store") { Description = "PEM certificates trusted for Controllers (CAs or Controller certificates)", HelpName = "FILE" };
     private readonly Option<string> _bind = new("--bind") { Description = "Local address the MTPs listen on [default: 0.0.0.0]", HelpName = "ADDR" };
     private readonly Option<string> _hal = new("--hal") { Description = "Hardware backend: simulated or linux [default: simulated]" };
     private readonly Option<bool> _noMdns = new("--no-mdns") { Description = "Do not advertise the agent with mDNS/DNS-SD" };
@@ -58,6 +61,9 @@ internal sealed class AgentSettingsOptions
             command.Options.Add(_factoryDefaults);
             command.Options.Add(_coapPort);
             command.Options.Add(_coapsPort);
+            command.Options.Add(_cert);
+            command.Options.Add(_key);
+            command.Options.Add(_trustStore);
             command.Options.Add(_bind);
             command.Options.Add(_hal);
             command.Options.Add(_noMdns);
@@ -76,6 +82,9 @@ internal sealed class AgentSettingsOptions
             Map(parse, _bind, "Bind", keys);
             Map(parse, _hal, "Hal", keys);
             Map(parse, _logLevel, "LogLevel", keys);
+            Map(parse, _cert, "Certificate", keys);
+            Map(parse, _key, "PrivateKey", keys);
+            Map(parse, _trustStore, "TrustStore", keys);
             if (parse.GetResult(_coapPort) is not null)
             {
                 keys[Key("CoapPort")] = parse.GetValue(_coapPort).ToString(CultureInfo.InvariantCulture);

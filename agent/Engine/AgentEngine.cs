@@ -20,7 +20,8 @@ internal sealed partial class AgentEngine(
     OutboundRecordRouter outbound,
     IRebootHandler reboot,
     ILoggerFactory loggers,
-    ILogger<AgentEngine> logger) : IHostedService, IShutdownParticipant
+    ILogger<AgentEngine> logger,
+    IReadOnlyList<Usp.DataModel.Schema.IDataModelArea>? areas = null) : IHostedService, IShutdownParticipant
 {
     private readonly TaskCompletionSource<UspEngine> _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -62,6 +63,7 @@ internal sealed partial class AgentEngine(
                 OutboundSender = outbound,
                 DeviceRestart = new EngineDeviceRestart(reboot),
                 FullAccessEndpointId = LocalAdminEndpointId,
+                Areas = areas ?? [],
             });
             bootCause.Attach(engine);
             outbound.UseControllerMtps(engine.GetControllerMtps);

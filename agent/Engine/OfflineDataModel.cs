@@ -27,8 +27,11 @@ internal static class OfflineDataModel
 
         try
         {
+            // The HAL's schema and rows, without its devices running: live values read as not yet measured.
+            using var hal = AgentHal.Create(options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
             using UspEngine engine = UspEngine.Open(new UspEngineOptions
             {
+                Areas = [hal.Area],
                 DataDirectory = options.DataDir,
                 FactoryDefaultsPath = options.FactoryDefaults,
                 EndpointId = options.EndpointId,

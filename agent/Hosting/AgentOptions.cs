@@ -34,9 +34,38 @@ internal sealed record AgentOptions
 
     public required string Bind { get; init; }
 
+    /// <summary>The agent's DTLS certificate (PEM, leaf first); null: a development identity under the data directory.</summary>
+    public string? Certificate { get; init; }
+
+    /// <summary>The private key of <see cref="Certificate"/> (PEM).</summary>
+    public string? PrivateKey { get; init; }
+
+    /// <summary>PEM certificates the agent trusts for Controllers (CAs or Controller certificates).</summary>
+    public string? TrustStore { get; init; }
+
+    /// <summary>Optional DTLS PSK identity and key (hex) for TLS_PSK_WITH_AES_128_CCM_8; off unless both are set.</summary>
+    public string? PskIdentity { get; init; }
+
+    public string? PskKey { get; init; }
+
+    /// <summary>How long an idle DTLS session is kept.</summary>
+    public TimeSpan DtlsIdleTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>DTLS sessions kept at most.</summary>
+    public int DtlsMaxSessions { get; init; } = 64;
+
+    /// <summary>Whether the clock is absolute time (certificate dates checked): null decides from the clock (see AbsoluteTime).</summary>
+    public bool? AbsoluteTime { get; init; }
+
     public HalKind Hal { get; init; }
 
+    /// <summary>The <c>Hal:</c> section: devices, simulated wires, system root.</summary>
+    public Usp.Hal.Config.HalSettings HalSettings { get; init; } = new() { Devices = [] };
+
     public bool Mdns { get; init; }
+
+    /// <summary>The <c>Discovery</c> section: mDNS backend, host name, interfaces, subtypes.</summary>
+    public Discovery.DiscoveryOptions Discovery { get; init; } = new();
 
     public LogLevel LogLevel { get; init; }
 

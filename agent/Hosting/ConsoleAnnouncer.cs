@@ -35,6 +35,13 @@ internal sealed class ConsoleAnnouncer(TextWriter output, AgentOptions options, 
             output.WriteLine($"listening: {uri}");
         }
 
+        if (state.ListeningUris.FirstOrDefault(u => u.StartsWith("coaps://", StringComparison.Ordinal)) is { } coaps && options.Certificate is null)
+        {
+            string dtls = Path.Combine(options.DataDir, "dtls");
+            output.WriteLine($"coaps (development identity in {dtls}): coap-client-openssl -m post -t 42 -f RECORD -c {Path.Combine(dtls, "controller.pem")} " +
+                $"-j {Path.Combine(dtls, "controller.key")} -R {Path.Combine(dtls, "ca.pem")} '{Reachable(coaps)}?reply-to=coaps://HOST:PORT/PATH'");
+        }
+
         if (state.ListeningUris.Count > 0)
         {
             output.WriteLine($"query it: {SelfCommand.Describe()} ctl --agent {Reachable(state.ListeningUris[0])} get Device.DeviceInfo.");

@@ -11,15 +11,9 @@ internal sealed partial class NotYetAvailableReporter(AgentOptions options, ILog
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        LogHal(options.Hal.ToString().ToLowerInvariant());
         if (options.CoapsPort != 0)
         {
             LogMtp("CoAPS", options.CoapsPort);
-        }
-
-        if (options.Mdns)
-        {
-            LogMdns();
         }
 
         return Task.CompletedTask;
@@ -27,12 +21,6 @@ internal sealed partial class NotYetAvailableReporter(AgentOptions options, ILog
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "HAL '{Hal}' selected; the HAL is not in this build yet: no hardware is read or driven.")]
-    private partial void LogHal(string hal);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "The {Mtp} MTP is configured on UDP port {Port} but is not in this build yet: nothing listens there.")]
     private partial void LogMtp(string mtp, int port);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "mDNS advertisement is enabled but not in this build yet: the agent is not advertised.")]
-    private partial void LogMdns();
 }

@@ -9,7 +9,7 @@ namespace Usp.Agent.Mtp;
 /// EnableEncryption. The engine is opened before the MTPs listen, so the engine's lookup and the MTPs' senders
 /// attach themselves once they run.
 /// </summary>
-internal sealed class OutboundRecordRouter : IOutboundRecordSender
+internal sealed class OutboundRecordRouter(IControllerLocator? locator = null) : IOutboundRecordSender
 {
     private readonly Lock _gate = new();
     private volatile IMtpRecordSender[] _senders = [];
@@ -41,11 +41,33 @@ internal sealed class OutboundRecordRouter : IOutboundRecordSender
             {
                 return sender.SendAsync(mtp, controllerEndpointId, record, cancellationToken);
             }
+
+            if (mtp.Host.Length == 0 && locator is not null && SenderFor(senders, mtp with { EnableEncryption = false }) is not null)
+            {
+                return LocateAndSendAsync(senders, mtp, controllerEndpointId, record, cancellationToken);
+            }
         }
 
         string kinds = string.Join(", ", senders.Select(s => s.Encrypted ? $"{s.Protocol} with encryption" : $"{s.Protocol} without encryption"));
         return ValueTask.FromResult(new DeliveryResult(DeliveryOutcome.NoMtp, 0,
             $"{controllerEndpointId} has no enabled MTP with a Host that this agent can send over ({kinds})"));
+    }
+
+    /// <summary>R-DIS.7: a row without a Host is sent where the Controller's DNS-SD records say its MTP is.</summary>
+    private async ValueTask<DeliveryResult> LocateAndSendAsync(
+        IMtpRecordSender[] senders, ControllerMtp configured, string controllerEndpointId, ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
+    {
+        ControllerMtp? found = await locator!.LocateAsync(configured, controllerEndpointId, cancellationToken).ConfigureAwait(false);
+        if (found is null)
+        {
+            return new DeliveryResult(DeliveryOutcome.NoMtp, 0,
+                $"{controllerEndpointId}'s {configured.Path} names no Host, and service discovery found no {configured.Protocol} MTP advertised under its EndpointID");
+        }
+
+        return SenderFor(senders, found) is { } sender
+            ? await sender.SendAsync(found, controllerEndpointId, record, cancellationToken).ConfigureAwait(false)
+            : new DeliveryResult(DeliveryOutcome.NoMtp, 0,
+                $"{controllerEndpointId} advertises its {found.Protocol} MTP {(found.EnableEncryption ? "with" : "without")} encryption, which this agent cannot send over");
     }
 
     private static IMtpRecordSender? SenderFor(IMtpRecordSender[] senders, ControllerMtp mtp)

@@ -84,6 +84,7 @@ public class MtpGetRoundTripBenchmarks
                 ["Agent:FactoryDefaults"] = defaults,
                 ["Agent:EndpointId"] = AgentId,
                 ["Agent:CoapPort"] = agentPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Agent:CoapsPort"] = "0",
                 ["Agent:Bind"] = "127.0.0.1",
                 ["Agent:Mdns"] = "false",
                 ["Agent:LogLevel"] = "Warning",

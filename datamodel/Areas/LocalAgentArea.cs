@@ -131,7 +131,16 @@ public sealed class LocalAgentArea(AgentEnvironment env) : IDataModelArea
             .Param("SecuredRoles", ParamType.String, ParamAccess.ReadWrite, "", list: true, reference: ReferenceKind.Strong)
             .Param("TOFUAllowed", ParamType.Boolean, ParamAccess.ReadWrite, "false")
             .Param("TOFUInactivityTimer", ParamType.UnsignedInt, ParamAccess.ReadWrite, "0")
-            .NumberOfEntries("Role");
+            .NumberOfEntries("Role")
+            .NumberOfEntries("Credential");
+        // A trusted CA (or Controller) certificate and the Roles a Controller validated by it inherits (TR-369
+        // "Assigning Controller Roles"); the MTP applies it to Records that came over DTLS.
+        builder.Object("Device.LocalAgent.ControllerTrust.Credential.{i}.").Writable().Alias()
+            .Key(true, "Credential")
+            .Param("Enable", ParamType.Boolean, ParamAccess.ReadWrite, "false")
+            .Param("Role", ParamType.String, ParamAccess.ReadWrite, "", list: true, reference: ReferenceKind.Strong)
+            .Param("Credential", ParamType.String, ParamAccess.ReadWrite, "", reference: ReferenceKind.Strong)
+            .Param("AllowedUses", ParamType.String, ParamAccess.ReadWrite, "MTP-only", enumeration: ["MTP-only", "MTP-and-USP", "MTP-and-broker"]);
         builder.Object("Device.LocalAgent.ControllerTrust.Role.{i}.").Writable().Alias()
             .Key(true, "Name")
             .Param("Enable", ParamType.Boolean, ParamAccess.ReadWrite, "false")

@@ -52,6 +52,7 @@ public sealed class UspEngine : IDisposable
             _identitySources = _identityDefaults.Apply(_store, factoryDefaultsApplied: false);
             ResolveEndpointId();
         }
+        SyncAgentRows();
 
         var policy = options.AccessPolicy ?? new RoleBasedAccessPolicy(_store);
         AccessPolicy = options.FullAccessEndpointId is { } local ? new FullAccessFor(local, policy) : policy;
@@ -231,6 +232,56 @@ public sealed class UspEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// The enabled <c>Device.LocalAgent.Certificate.{i}.</c> entries (AddCertificate()) with their DER, for the MTP's
+    /// trust store: (instance path, DER).
+    /// </summary>
+    public IReadOnlyList<(string Path, byte[] Der)> GetTrustedCertificates()
+    {
+        lock (_gate)
+        {
+            var list = new List<(string Path, byte[] Der)>();
+            foreach (var row in _store.Tree.Find(LocalAgentArea.Path)!.Table("Certificate")!.Rows)
+            {
+                if (row.GetValue("Enable") == "true" && row.GetValue(Operations.CertificateCommands.DerParam) is { Length: > 0 } der)
+                {
+                    try
+                    {
+                        list.Add((row.Path, Convert.FromBase64String(der)));
+                    }
+                    catch (FormatException)
+                    {
+                        // Not written by AddCertificate(); nothing to trust.
+                    }
+                }
+            }
+
+            return list;
+        }
+    }
+
+    /// <summary>
+    /// The Roles of the enabled <c>ControllerTrust.Credential.{i}</c> entries whose Credential is the certificate at
+    /// <paramref name="certificatePath"/> (a Controller validated by it inherits them); empty when none.
+    /// </summary>
+    public IReadOnlyList<string> GetCredentialRoles(string certificatePath)
+    {
+        string wanted = certificatePath.TrimEnd('.');
+        lock (_gate)
+        {
+            var roles = new List<string>();
+            foreach (var row in _store.Tree.Find(LocalAgentArea.Path + "ControllerTrust.")!.Table("Credential")!.Rows)
+            {
+                if (row.GetValue("Enable") == "true" && (row.GetValue("Credential") ?? "").TrimEnd('.') == wanted)
+                {
+                    roles.AddRange(Security.ControllerTrustModel.SplitList(row.GetValue("Role")).Select(r => r.TrimEnd('.')).Where(r => !roles.Contains(r)));
+                }
+            }
+
+            return roles;
+        }
+    }
+
     /// <summary>The agent's own enabled CoAP MTPs (Device.LocalAgent.MTP.{i}.), for the MTP layer to serve.</summary>
     public IReadOnlyList<AgentMtp> GetAgentMtps()
     {
@@ -302,7 +353,15 @@ public sealed class UspEngine : IDisposable
             _store.Wipe();
             Notifications.Poller.Invalidate();
             ApplyFactoryDefaults("factory reset");
+            SyncAgentRows();
         }
+    }
+
+    /// <summary>Gives the areas that own their tables' rows (HAL devices…) exactly the rows they list.</summary>
+    private void SyncAgentRows()
+    {
+        foreach (var source in _options.Areas.OfType<IAgentRowSource>())
+            AgentRowSynchronizer.Sync(_store, source, _options.Log);
     }
 
     private void ApplyFactoryDefaults(string reason)

@@ -14,4 +14,19 @@ internal static class FreePort
         socket.Bind(new IPEndPoint(address, 0));
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
+
+    /// <summary>Whether UDP <paramref name="port"/> on 127.0.0.1 can be bound now.</summary>
+    public static bool IsUdpFree(int port)
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
 }

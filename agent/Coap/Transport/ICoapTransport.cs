@@ -42,3 +42,14 @@ public interface ICoapTransportFactory
     /// <summary>Binds a transport on <paramref name="localEndPoint"/> (port 0 = ephemeral); throws SocketException when it cannot.</summary>
     ICoapTransport Bind(IPEndPoint localEndPoint);
 }
+
+/// <summary>
+/// A secured transport that opens sessions itself (DTLS as a client): the caller says who it expects at an address
+/// before sending there, and the transport refuses a server that cannot prove to be that one.
+/// </summary>
+public interface ICoapPeerExpectation
+{
+    /// <param name="host">The host name or address the caller was given (checked against the certificate's DNS names / IP addresses).</param>
+    /// <param name="identity">The identity expected in the certificate (a USP Endpoint ID), or null.</param>
+    void Expect(IPEndPoint peer, string host, string? identity);
+}

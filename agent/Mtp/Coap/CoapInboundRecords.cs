@@ -18,11 +18,13 @@ internal sealed partial class CoapInboundRecords
 {
     private readonly InboundRecordLanes<InboundRecord> _lanes;
     private readonly ILogger _logger;
+    private readonly IHostNameResolver? _hostNames;
     private UspEngine? _engine;
 
-    public CoapInboundRecords(ILogger logger)
+    public CoapInboundRecords(ILogger logger, IHostNameResolver? hostNames = null)
     {
         _logger = logger;
+        _hostNames = hostNames;
         _lanes = new InboundRecordLanes<InboundRecord>(HandleRecordAsync, logger);
     }
 
@@ -43,7 +45,8 @@ internal sealed partial class CoapInboundRecords
         // A read-only request that opens its Controller's lane is handled on this (the receive) thread once the 2.04
         // is out: no thread-pool wake-up. Anything else (a Set commits to SQLite, an Operate) goes to the pool.
         Action<Action>? startHere = QuickRecord.IsReadOnlyRequest(record!) ? request.RunAfterResponse : null;
-        var inbound = new InboundRecord(record!, replyTo!, CoapSenderIdentity.Of(request.Peer), server, ours);
+        var inbound = new InboundRecord(record!, replyTo!, CoapSenderIdentity.Of(request.Peer), server, ours,
+            (request.Peer.Session as Usp.Agent.Dtls.DtlsPeerSession)?.Identity?.AnchorPath);
         if (!_lanes.TryEnqueue(record!.FromId, inbound, startHere))
         {
             return new CoapResponse(CoapCode.ServiceUnavailable, "the agent is busy or stopping; send the Record again later"u8.ToArray(), CoapContentFormat.TextPlain);
@@ -74,8 +77,11 @@ internal sealed partial class CoapInboundRecords
         foreach (byte[] response in result.ResponseBytes)
         {
             ReplyTo to = inbound.ReplyTo;
+            string host = _hostNames is not null && _hostNames.Handles(to.Host)
+                ? (await _hostNames.ResolveAsync(to.Host, cancellationToken).ConfigureAwait(false))?.ToString() ?? to.Host
+                : to.Host;
             DeliveryResult delivery = await inbound.Server.Poster.PostAsync(
-                to.Host, to.Port, to.Path, inbound.Ours.In(to.Form), response, cancellationToken, continueOnReceiveThread: true).ConfigureAwait(false);
+                host, to.Port, to.Path, inbound.Ours.In(to.Form), response, cancellationToken, continueOnReceiveThread: true, expectedEndpointId: inbound.Record.FromId).ConfigureAwait(false);
             if (!delivery.Succeeded)
             {
                 LogAnswerFailed(inbound.Record.FromId, to.ToString(), delivery.Outcome, delivery.Detail ?? "");
@@ -95,7 +101,10 @@ internal sealed partial class CoapInboundRecords
             return null;
         }
 
-        RecordResult result = engine.HandleRecord(inbound.Record, inbound.Sender);
+        SenderIdentity sender = inbound.Credential is { } credential
+            ? inbound.Sender with { InheritedRoles = engine.GetCredentialRoles(credential) }
+            : inbound.Sender;
+        RecordResult result = engine.HandleRecord(inbound.Record, sender);
         if (result.Dropped)
         {
             LogDropped(fromId, result.DropCode, result.DropReason ?? "");

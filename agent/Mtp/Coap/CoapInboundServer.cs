@@ -21,7 +21,7 @@ internal sealed class CoapInboundServer : IAsyncDisposable
         _records = records;
         Endpoint = new CoapEndpoint(transport, options, time);
         Server = new CoapServer(Endpoint);
-        Poster = new CoapRecordPoster(Endpoint);
+        Poster = new CoapRecordPoster(Endpoint, transport as ICoapPeerExpectation);
     }
 
     public CoapEndpoint Endpoint { get; }

@@ -25,18 +25,20 @@ internal sealed class CoapMtpListener : IMtpListener, IHostedService
     private readonly LocalAddress _localAddress;
     private readonly CoapInboundRecords _records;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly IHostNameResolver? _hostNames;
     private readonly TaskCompletionSource<IReadOnlyList<string>> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public CoapMtpListener(
         AgentOptions options, Task<UspEngine> engineOpened, OutboundRecordRouter router, IReadOnlyList<ICoapTransportFactory> transports, ILogger<CoapMtpListener> logger,
-        TimeProvider? time = null)
+        TimeProvider? time = null, IHostNameResolver? hostNames = null)
     {
+        _hostNames = hostNames;
         _engineOpened = engineOpened;
         _router = router;
         _transports = transports;
         _logger = logger;
         _localAddress = new LocalAddress(IPAddress.Parse(options.Bind));
-        _records = new CoapInboundRecords(logger);
+        _records = new CoapInboundRecords(logger, hostNames);
         Served = new CoapMtpReconciler(options, transports, _records, time ?? TimeProvider.System, logger);
     }
 
@@ -63,7 +65,7 @@ internal sealed class CoapMtpListener : IMtpListener, IHostedService
 
         foreach (ICoapTransportFactory transport in _transports)
         {
-            _router.Attach(new CoapRecordSender(Served, transport.IsSecure, _localAddress, _logger, _stopping.Token));
+            _router.Attach(new CoapRecordSender(Served, transport.IsSecure, _localAddress, _logger, _stopping.Token, _hostNames));
         }
     }
 

@@ -31,6 +31,7 @@ internal sealed partial class CoapMtpReconciler : IServedEndpoints
     private volatile IReadOnlyList<ServedEndpoint> _current = [];
     private UspEngine? _engine;
     private string? _firstCoapMtp;
+    private string? _firstCoapsMtp;
     private Task _loop = Task.CompletedTask;
 
     public CoapMtpReconciler(AgentOptions options, IReadOnlyList<ICoapTransportFactory> transports, CoapInboundRecords records, TimeProvider time, ILogger logger)
@@ -102,21 +103,31 @@ internal sealed partial class CoapMtpReconciler : IServedEndpoints
         }
     }
 
-    /// <summary>--coap-port (or Agent:CoapPort) names the port of the first CoAP MTP; 0 leaves it unserved for this run.</summary>
+    /// <summary>
+    /// --coap-port (Agent:CoapPort) names the port of the first CoAP MTP without encryption, --coaps-port
+    /// (Agent:CoapsPort) that of the first with EnableEncryption; 0 leaves that MTP unserved for this run.
+    /// </summary>
     private void ApplyPortOverride(UspEngine engine)
     {
-        AgentMtp? first = engine.GetAgentMtps().FirstOrDefault(IsCoap);
+        IReadOnlyList<AgentMtp> mtps = engine.GetAgentMtps();
+        _firstCoapMtp = Override(engine, mtps.FirstOrDefault(m => IsCoap(m) && !m.EnableEncryption), _options.CoapPort);
+        _firstCoapsMtp = Override(engine, mtps.FirstOrDefault(m => IsCoap(m) && m.EnableEncryption), _options.CoapsPort);
+    }
+
+    private string? Override(UspEngine engine, AgentMtp? first, int port)
+    {
         if (first is null)
         {
-            return;
+            return null;
         }
 
-        _firstCoapMtp = first.Path;
-        if (_options.CoapPort != 0 && first.Port != _options.CoapPort &&
-            engine.SetInternal(first.Path + "CoAP.Port", _options.CoapPort.ToString(System.Globalization.CultureInfo.InvariantCulture)) is { } error)
+        if (port != 0 && first.Port != port &&
+            engine.SetInternal(first.Path + "CoAP.Port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)) is { } error)
         {
             LogOverrideFailed(first.Path, error);
         }
+
+        return first.Path;
     }
 
     private static bool IsCoap(AgentMtp mtp) => string.Equals(mtp.Protocol, "CoAP", StringComparison.OrdinalIgnoreCase);
@@ -185,7 +196,7 @@ internal sealed partial class CoapMtpReconciler : IServedEndpoints
         var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (AgentMtp mtp in engine.GetAgentMtps().Where(IsCoap))
         {
-            if (mtp.Path == _firstCoapMtp && _options.CoapPort == 0)
+            if ((mtp.Path == _firstCoapMtp && _options.CoapPort == 0) || (mtp.Path == _firstCoapsMtp && _options.CoapsPort == 0))
             {
                 statuses[mtp.Path] = "Down";
                 continue;

@@ -10,7 +10,7 @@ namespace Usp.Agent.Mtp.Coap;
 /// POSTs one USP Record to an Endpoint's CoAP server (R-COAP.4–6): CON, Content-Format 42, Block1 when large
 /// (the CoAP client does that), our own reply-to in the Uri-Query, and says how delivery went (R-COAP.9/10).
 /// </summary>
-internal sealed class CoapRecordPoster(CoapEndpoint endpoint)
+internal sealed class CoapRecordPoster(CoapEndpoint endpoint, ICoapPeerExpectation? expectation = null)
 {
     private const int MaxLiteralsKept = 256;
     private readonly CoapClient _client = new(endpoint);
@@ -20,8 +20,9 @@ internal sealed class CoapRecordPoster(CoapEndpoint endpoint)
 
     /// <param name="replyTo">Our reply-to value, given the address the Record goes to.</param>
     /// <param name="continueOnReceiveThread">Return on the CoAP receive thread (see <see cref="CoapRequest.ContinueOnReceiveThread"/>).</param>
+    /// <param name="expectedEndpointId">Over DTLS: the Endpoint ID the receiving server's certificate must carry (else its host name or address).</param>
     public async Task<DeliveryResult> PostAsync(string host, int port, string path, Func<IPAddress, string> replyTo, ReadOnlyMemory<byte> record,
-        CancellationToken cancellationToken, bool continueOnReceiveThread = false)
+        CancellationToken cancellationToken, bool continueOnReceiveThread = false, string? expectedEndpointId = null)
     {
         IPEndPoint? destination = LiteralDestination(host, port);
         if (destination is null)
@@ -36,6 +37,7 @@ internal sealed class CoapRecordPoster(CoapEndpoint endpoint)
             }
         }
 
+        expectation?.Expect(destination, host, expectedEndpointId);
         var request = new CoapRequest(CoapMethod.Post, destination)
         {
             ContentFormat = CoapContentFormat.OctetStream,
@@ -60,7 +62,7 @@ internal sealed class CoapRecordPoster(CoapEndpoint endpoint)
             // A reset or a broken block-wise exchange: the peer refused the Record.
             return new DeliveryResult(DeliveryOutcome.Rejected, 0, e.Message);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
             return new DeliveryResult(DeliveryOutcome.TimedOut, 0, e.Message);
         }

@@ -8,7 +8,8 @@ namespace Usp.Agent.Mtp.Coap;
 /// Sends engine-originated Records (notifications) to a Controller's CoAP MTP row (R-COAP.4–6), from the first served
 /// endpoint of the same security (in MTP row order), with that endpoint as our reply-to.
 /// </summary>
-internal sealed partial class CoapRecordSender(CoapMtpReconciler served, bool encrypted, LocalAddress localAddress, ILogger logger, CancellationToken stopping)
+internal sealed partial class CoapRecordSender(
+    CoapMtpReconciler served, bool encrypted, LocalAddress localAddress, ILogger logger, CancellationToken stopping, IHostNameResolver? hostNames = null)
     : IMtpRecordSender
 {
     public string Protocol => "CoAP";
@@ -25,10 +26,21 @@ internal sealed partial class CoapRecordSender(CoapMtpReconciler served, bool en
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
+        string host = mtp.Host;
+        if (hostNames is not null && hostNames.Handles(host))
+        {
+            if (await hostNames.ResolveAsync(host, linked.Token).ConfigureAwait(false) is not { } address)
+            {
+                return new DeliveryResult(DeliveryOutcome.TimedOut, 0, $"no mDNS answer for {host}");
+            }
+
+            host = address.ToString();
+        }
+
         DeliveryResult result = await server.Poster.PostAsync(
-            mtp.Host, mtp.Port, mtp.ResourcePath,
+            host, mtp.Port, mtp.ResourcePath,
             address => ReplyTo.Format(localAddress.Towards(address).ToString(), server.Port, from.Path, encrypted, ReplyToForm.Uri),
-            record, linked.Token).ConfigureAwait(false);
+            record, linked.Token, expectedEndpointId: controllerEndpointId).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             LogNotifyFailed(controllerEndpointId, encrypted ? "coaps" : "coap", mtp.Host, mtp.Port, mtp.ResourcePath, result.Outcome, result.Detail ?? "");

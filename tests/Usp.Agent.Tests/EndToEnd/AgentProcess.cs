@@ -45,7 +45,11 @@ internal sealed class AgentProcess : IAsyncDisposable
         Tool.RunAsync(RepoPaths.FindOnPath("dotnet"), [AgentDll, .. arguments]);
 
     /// <summary>Starts the agent and waits for its "usp-agent ready" line.</summary>
-    public static async Task<AgentProcess> StartAsync(string dataDir, string factoryDefaults, int coapPort, params string[] extraArgs)
+    public static Task<AgentProcess> StartAsync(string dataDir, string factoryDefaults, int coapPort, params string[] extraArgs) =>
+        StartAsync(dataDir, factoryDefaults, coapPort, 0, extraArgs);
+
+    /// <summary>Starts the agent with coaps on <paramref name="coapsPort"/> too (0: none) and waits for its "usp-agent ready" line.</summary>
+    public static async Task<AgentProcess> StartAsync(string dataDir, string factoryDefaults, int coapPort, int coapsPort, string[] extraArgs)
     {
         Directory.CreateDirectory(dataDir);
         var info = new ProcessStartInfo(RepoPaths.FindOnPath("dotnet"))
@@ -59,7 +63,7 @@ internal sealed class AgentProcess : IAsyncDisposable
         foreach (string arg in new[]
                  {
                      AgentDll, "run", "--data-dir", dataDir, "--factory-defaults", factoryDefaults,
-                     "--coap-port", coapPort.ToString(), "--coaps-port", "0", "--bind", "127.0.0.1", "--no-mdns",
+                     "--coap-port", coapPort.ToString(), "--coaps-port", coapsPort.ToString(), "--bind", "127.0.0.1", "--no-mdns",
                  }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);
@@ -96,6 +100,17 @@ internal sealed class AgentProcess : IAsyncDisposable
         using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token);
         return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, nothing is flushed or checkpointed.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

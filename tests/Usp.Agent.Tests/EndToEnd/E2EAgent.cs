@@ -50,6 +50,16 @@ internal sealed class E2EAgent : IAsyncDisposable
         return new E2EAgent(directory, controller, agent, resourcePath);
     }
 
+    /// <summary>Kills the agent with SIGKILL and waits for it to be gone; <paramref name="whileDown"/> runs before the restart.</summary>
+    public async Task KillAndRestartAsync(Action<string> whileDown)
+    {
+        await Agent.KillAsync();
+        whileDown(Agent.DataDir);
+        var (dataDir, port) = (Agent.DataDir, Agent.CoapPort);
+        await Agent.DisposeAsync();
+        Agent = await AgentProcess.StartAsync(dataDir, FactoryDefaults, port, "--endpoint-id", AgentId);
+    }
+
     public static string FactoryDefaultsFor(int controllerPort) => $"""
         Device.DeviceInfo.Manufacturer "Usp.Agent"
         Device.LocalAgent.MTP.1.Alias "cpe-1"

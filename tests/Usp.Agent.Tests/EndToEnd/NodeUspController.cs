@@ -94,11 +94,11 @@ internal sealed class NodeUspController : IAsyncDisposable
     }
 
     /// <summary>The CoAP response the agent gave to our POST with this id.</summary>
-    public Task<JsonObject> WaitForCoapResultAsync(string id, TimeSpan timeout) =>
-        WaitForAsync(e => (string?)e["id"] == id && (string?)e["event"] is "sent" or "send-failed", timeout);
+    public Task<JsonObject> WaitForCoapResultAsync(string id, TimeSpan timeout, CancellationToken cancel = default) =>
+        WaitForAsync(e => (string?)e["id"] == id && (string?)e["event"] is "sent" or "send-failed", timeout, cancel);
 
     /// <summary>The next USP Msg the agent POSTed to us that matches.</summary>
-    public async Task<(Msg Msg, JsonObject Event)> WaitForMsgAsync(Func<Msg, bool> match, TimeSpan timeout)
+    public async Task<(Msg Msg, JsonObject Event)> WaitForMsgAsync(Func<Msg, bool> match, TimeSpan timeout, CancellationToken cancel = default)
     {
         Msg? found = null;
         var e = await WaitForAsync(ev =>
@@ -116,11 +116,12 @@ internal sealed class NodeUspController : IAsyncDisposable
 
             found = msg;
             return true;
-        }, timeout);
+        }, timeout, cancel);
         return (found!, e);
     }
 
-    public async Task<JsonObject> WaitForAsync(Func<JsonObject, bool> match, TimeSpan timeout)
+    /// <param name="cancel">Gives up early (an <see cref="OperationCanceledException"/>, not a timeout).</param>
+    public async Task<JsonObject> WaitForAsync(Func<JsonObject, bool> match, TimeSpan timeout, CancellationToken cancel = default)
     {
         lock (_seen)
         {
@@ -134,7 +135,8 @@ internal sealed class NodeUspController : IAsyncDisposable
             }
         }
 
-        using var cts = new CancellationTokenSource(timeout);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        cts.CancelAfter(timeout);
         try
         {
             while (true)
@@ -151,7 +153,7 @@ internal sealed class NodeUspController : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
             string seen;
             lock (_seen)

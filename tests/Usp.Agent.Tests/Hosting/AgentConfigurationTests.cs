@@ -32,7 +32,7 @@ public sealed class AgentConfigurationTests
         Assert.Null(options.EndpointId);
         Assert.Equal(directory.File("deploy/factory-defaults.txt"), options.FactoryDefaults);
         Assert.Equal(5683, options.CoapPort);
-        Assert.Equal(0, options.CoapsPort);
+        Assert.Equal(5684, options.CoapsPort);
         Assert.Equal("0.0.0.0", options.Bind);
         Assert.Equal(HalKind.Simulated, options.Hal);
         Assert.True(options.Mdns);

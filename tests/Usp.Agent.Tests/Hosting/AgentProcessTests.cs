@@ -8,7 +8,7 @@ namespace Usp.Agent.Tests.Hosting;
 public sealed class AgentProcessTests
 {
     private static string[] Arguments(TempDirectory directory) =>
-        ["run", "--data-dir", directory.File("var"), "--log-level", "warning", "--no-mdns", "--coap-port", "0"];
+        ["run", "--data-dir", directory.File("var"), "--log-level", "warning", "--no-mdns", "--coap-port", "0", "--coaps-port", "0"];
 
     [Fact]
     public async Task Sigterm_stops_the_agent_cleanly_with_exit_code_0()

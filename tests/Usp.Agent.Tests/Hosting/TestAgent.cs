@@ -18,6 +18,10 @@ internal static class TestAgent
 
             // Never the real CoAP port: a test that wants the MTP names its own.
             ["Agent:CoapPort"] = "0",
+            ["Agent:CoapsPort"] = "0",
+
+            // Never mDNS on the host: UDP 5353 belongs to the host's responder; the discovery tests use namespaces.
+            ["Agent:Mdns"] = "false",
 
             // The device identity is read from an empty stand-in for /, not from this machine.
             ["Agent:SystemRoot"] = directory.File("sysroot"),

@@ -49,7 +49,7 @@ internal sealed class CoapMtpBed : IAsyncDisposable
         });
         Router.UseControllerMtps(Engine.GetControllerMtps);
 
-        var options = new AgentOptions { DataDir = _directory.File("var"), FactoryDefaults = _directory.File("defaults.txt"), Bind = "127.0.0.1", CoapPort = PlainPort };
+        var options = new AgentOptions { DataDir = _directory.File("var"), FactoryDefaults = _directory.File("defaults.txt"), Bind = "127.0.0.1", CoapPort = PlainPort, CoapsPort = SecurePort };
         List<ICoapTransportFactory> factories = [new InMemoryTransportFactory(Network)];
         if (secure is not null)
         {
