@@ -3,6 +3,8 @@
 #   hardware.sh setup BME280-REGISTERS   gpio-sim chip "usp-gpio" (8 lines; line 3 "relay", line 4 "button"),
 #                                        i2c-stub with a chip at 0x76 whose registers are set from the
 #                                        argument: REG=VALUE,... (hex); prints gpiochip= and i2cbus= lines
+#                                        (run at boot by usp-qemu-board.service, before the agent starts)
+#   hardware.sh info                     the gpiochip= and i2cbus= lines again
 #   hardware.sh line NAME value|pull [pull-up|pull-down]   the simulator's side of a gpio-sim line
 set -euo pipefail
 config=/sys/kernel/config/gpio-sim/usp
@@ -14,7 +16,19 @@ sim_line_dir() { # NAME -> /sys/.../sim_gpioN of the line with that name
   echo "/sys/devices/platform/$(cat "$config/dev_name")/$chip/sim_gpio$offset"
 }
 
+stub_bus() {
+  local adapter
+  for adapter in /sys/bus/i2c/devices/i2c-*; do
+    [ "$(cat "$adapter/name")" = "SMBus stub driver" ] && { echo "${adapter##*/i2c-}"; return 0; }
+  done
+  return 1
+}
+
 case "${1:-}" in
+  info)
+    echo "gpiochip=$(cat "$config/bank0/chip_name")"
+    echo "i2cbus=$(stub_bus)"
+    ;;
   setup)
     modprobe configfs
     mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
@@ -28,11 +42,7 @@ case "${1:-}" in
     echo "gpiochip=$(cat "$config/bank0/chip_name")"
     modprobe i2c-dev
     modprobe i2c-stub chip_addr=0x76
-    bus=""
-    for adapter in /sys/bus/i2c/devices/i2c-*; do
-      [ "$(cat "$adapter/name")" = "SMBus stub driver" ] && bus=${adapter##*/i2c-}
-    done
-    [ -n "$bus" ] || { echo "no i2c-stub adapter" >&2; exit 1; }
+    bus=$(stub_bus) || { echo "no i2c-stub adapter" >&2; exit 1; }
     for _ in $(seq 1 50); do [ -e "/dev/i2c-$bus" ] && break; sleep 0.1; done
     IFS=',' read -ra registers <<< "${2:-}"
     for r in "${registers[@]}"; do i2cset -y "$bus" 0x76 "0x${r%%=*}" "0x${r#*=}"; done
@@ -46,5 +56,5 @@ case "${1:-}" in
       *) echo "line NAME value|pull" >&2; exit 2 ;;
     esac
     ;;
-  *) echo "usage: $0 setup REGISTERS | line NAME value|pull [pull-up|pull-down]" >&2; exit 2 ;;
+  *) echo "usage: $0 setup REGISTERS | info | line NAME value|pull [pull-up|pull-down]" >&2; exit 2 ;;
 esac

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the boot files of a minimal Debian 12 guest for tests/qemu/run.sh:
-#   OUT/rootfs.img   ext4 root (debootstrap minbase + systemd, udev, kmod, iproute2, libgpiod2, gpiod,
-#                    i2c-tools), the distribution kernel's modules plus out-of-tree gpio-sim (+ irq_sim) and,
-#                    on arm64, i2c-stub, built from Debian's linux-source-6.1 against the matching headers
+#   OUT/root/        the guest's root file system (debootstrap minbase + systemd, udev, kmod, iproute2, libgpiod2,
+#                    gpiod, i2c-tools), the distribution kernel's modules plus out-of-tree gpio-sim (+ irq_sim)
+#                    and, on arm64, i2c-stub, built from Debian's linux-source-6.1 against the matching headers;
+#                    run.sh makes each run's ext4 image from it (with the agent's overlay, on arm64)
 #   OUT/vmlinuz      the distribution kernel (pinned below)
 #   OUT/initrd.img   a small initramfs made here on the host: busybox, the modules that reach the root disk
 #                    (virtio-pci, virtio-blk, ext4) and an /init that mounts /dev/vda and switches to it.
@@ -40,7 +41,8 @@ if [ -z "$mirror" ]; then
   [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
 fi
 
-work=$(mktemp -d /var/tmp/usp-qemu-image.XXXXXX)
+mkdir -p "$(dirname "$out")"
+work=$(mktemp -d "$(dirname "$out")/.build-$arch.XXXXXX")
 debootstrap_pid=""
 cleanup() {
   [ -z "$debootstrap_pid" ] || pkill -TERM -P "$debootstrap_pid" 2>/dev/null || true
@@ -65,7 +67,7 @@ register_binfmt() {
 [ "$arch" = arm64 ] && register_binfmt
 
 # --- kernel packages through apt with a private state (the host's dpkg is left alone) -----------------
-downloads=${USP_QEMU_DOWNLOADS:-/var/cache/usp-agent-qemu/downloads}
+downloads=${USP_QEMU_DOWNLOADS:-$(dirname "$out")/downloads}
 private_apt() { # apt-get|apt-cache ARCH ARGS...
   local tool=$1 a=$2; shift 2
   local state="$downloads/apt-$a"
@@ -190,8 +192,10 @@ for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.tim
   ln -sf /dev/null "$root/etc/systemd/system/$unit"
 done
 install -m 0755 "$here/usp-qemu-guest" "$root/usr/local/sbin/usp-qemu-guest"
-install -m 0644 "$here/usp-qemu-guest.service" "$root/etc/systemd/system/usp-qemu-guest.service"
-ln -sf /etc/systemd/system/usp-qemu-guest.service "$root/etc/systemd/system/multi-user.target.wants/usp-qemu-guest.service"
+for unit in usp-qemu-guest.service usp-qemu-board.service; do
+  install -m 0644 "$here/$unit" "$root/etc/systemd/system/$unit"
+  ln -sf "/etc/systemd/system/$unit" "$root/etc/systemd/system/multi-user.target.wants/$unit"
+done
 rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"* 2>/dev/null || true
 
 # --- initramfs: busybox, the root disk's modules in dependency order, /init --------------------------------
@@ -222,14 +226,10 @@ done
 install -m 0755 "$here/initramfs-init" "$initrd/init"
 (cd "$initrd" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.img"
 
-# --- the root image -------------------------------------------------------------------------------------
-say "making the ext4 image"
-truncate -s 1800M "$work/rootfs.img"
-mkfs.ext4 -q -L usp-root -d "$root" "$work/rootfs.img"
-
+# --- the boot files; run.sh makes the ext4 image of each run from root/ --------------------------------------
 mkdir -p "$out.tmp"
 cp "$kimage/boot/vmlinuz-$kernel_release" "$out.tmp/vmlinuz"
-mv "$work/initrd.img" "$work/rootfs.img" "$out.tmp/"
+mv "$work/initrd.img" "$root" "$out.tmp/"
 echo "$kernel_release" > "$out.tmp/kernel-release"
 rm -rf "$out"
 mv "$out.tmp" "$out"
