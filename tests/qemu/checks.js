@@ -351,8 +351,13 @@ async function main() {
 
     // Installation, and the service under systemd with the shipped unit.
     await install(guest, bus);
-    const up = await waitForUnit(guest, (u) => u.ActiveState === 'active' || u.ActiveState === 'failed', 180000 * slow, 'the agent\'s start')
-      .catch((e) => ({ ActiveState: e.message }));
+    // Up, or given up: failed, or restarted again and again (Restart=on-failure, RestartSec=2 never reaches the start limit).
+    const up = await waitForUnit(guest, (u) => u.ActiveState === 'active' || u.ActiveState === 'failed' || Number(u.NRestarts) >= 3,
+      180000 * slow, 'the agent\'s start').catch((e) => ({ ActiveState: e.message }));
+    if (up.ActiveState !== 'active') {
+      const journal = await guest.run('journalctl -u usp-agent --no-pager -n 40 -o short-monotonic');
+      log(`the agent did not start (${JSON.stringify(up)}):\n# ${journal.out.replace(/\n/g, '\n# ')}`);
+    }
     const started = await unitShow(guest, 'ActiveState', 'Type', 'StatusText', 'NotifyAccess', 'ExecMainStartTimestampMonotonic',
       'ActiveEnterTimestampMonotonic', 'MainPID', 'NRestarts', 'FragmentPath', 'DropInPaths', 'User', 'MemoryDenyWriteExecute', 'WatchdogUSec');
     const active = await guest.run('systemctl is-active usp-agent');

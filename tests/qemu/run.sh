@@ -124,6 +124,8 @@ case "$install" in
     "$repo/deploy/overlay.sh" $flavor "$rid" "$work/overlay.tar.gz" >&2
     say "overlay: $(du -h "$work/overlay.tar.gz" | cut -f1)" ;;
 esac
+package_seconds=$((SECONDS - t0))
+t0=$SECONDS
 size_mb=$(( $(du -sm "$payload" | cut -f1) + 16 ))
 truncate -s "${size_mb}M" "$work/payload.img"
 mkfs.ext4 -q -L usp-payload -d "$payload" "$work/payload.img"
@@ -139,7 +141,7 @@ fi
 truncate -s 1800M "$work/rootfs.img"
 mkfs.ext4 -q -L usp-root -d "$work/root" "$work/rootfs.img"
 rm -rf "$work/root"
-prepare_seconds=$((SECONDS - t0))
+disks_seconds=$((SECONDS - t0))
 
 # --- boot ---------------------------------------------------------------------------------------------------
 say "booting ($image, agent port 127.0.0.1:$agent_port)"
@@ -172,5 +174,5 @@ if [ "$status" -ne 0 ]; then
   say "serial console (last 80 lines):"
   tail -n 80 "$work/console.log" | sed 's/^/  | /' >&2
 fi
-say "image $image_seconds s, agent packaged + guest disks made $prepare_seconds s, boot + checks + power-off $checks_seconds s"
+say "image $image_seconds s, agent packaged $package_seconds s, guest disks made $disks_seconds s, boot + checks + power-off $checks_seconds s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 exit "$status"
