@@ -26,13 +26,14 @@ apt_packages=(libcoap3-bin python3-protobuf openssl tshark avahi-daemon avahi-ut
   libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64)
 # The QEMU system-VM tests (tests/qemu, as root only): the emulators, qemu-img, debootstrap and qemu-user for
 # the guests' roots, what builds the out-of-tree kernel modules (make, gcc-12, the arm64 cross compiler), and
-# clang for the NativeAOT agent the x64 guest runs.
+# the NativeAOT toolchain for the agent both guests run (when .ci/run has not published it).
 qemu_vms=1
 [ "$(id -u)" -eq 0 ] || qemu_vms=0
 [ "${USP_SKIP_QEMU:-0}" = 1 ] && qemu_vms=0
 if [ "$qemu_vms" = 1 ]; then
   apt_packages+=(qemu-system-x86 qemu-system-arm qemu-user-static qemu-utils debootstrap kmod cpio xz-utils
-    e2fsprogs make gcc-12 gcc-aarch64-linux-gnu python3 clang binutils libc6-dev)
+    e2fsprogs make gcc-12 gcc-aarch64-linux-gnu python3 clang lld binutils libc6-dev libc6-dev-arm64-cross
+    libgcc-12-dev-arm64-cross binutils-aarch64-linux-gnu)
 fi
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
