@@ -24,6 +24,8 @@ say() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 # runtime libraries that dpkg-shlibdeps reads for the arm64 package.
 apt_packages=(libcoap3-bin python3-protobuf openssl tshark avahi-daemon avahi-utils dbus python3-zeroconf systemd lintian debootstrap dpkg-dev file python3-seccomp
   libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64)
+command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 # The QEMU system-VM tests (tests/qemu, as root only): the emulators, qemu-img, debootstrap and qemu-user for
 # the guests' roots, what builds the out-of-tree kernel modules (make, gcc-12, the arm64 cross compiler), and
 # the NativeAOT toolchain for the agent both guests run (when .ci/run has not published it).
@@ -35,8 +37,6 @@ if [ "$qemu_vms" = 1 ]; then
     e2fsprogs make gcc-12 gcc-aarch64-linux-gnu python3 clang lld binutils libc6-dev libc6-dev-arm64-cross
     libgcc-12-dev-arm64-cross binutils-aarch64-linux-gnu)
 fi
-command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
-command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -107,6 +107,24 @@ for project in tests/*/*.Tests.csproj; do
   fi
 done
 
+# --- what deploy/ ships: unit, packages, overlays (needs root: chroot and mounts) --------------------
+passed=0 failed=0 skipped=0
+if [ "$(id -u)" -eq 0 ]; then
+  say "running tests/deploy/run.sh"
+  tests/deploy/run.sh "$results/deploy.counts" || true
+  if [ ! -f "$results/deploy.counts" ]; then
+    say "tests/deploy/run.sh ended without results"
+    crashed=$((crashed + 1))
+  else
+    passed=$((passed + $(sed -n 's/.*passed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+    failed=$((failed + $(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+    skipped=$((skipped + $(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+  fi
+else
+  say "tests/deploy/run.sh skipped: it needs root (chroot, mount)"
+  skipped=$((skipped + 1))
+fi
+
 # --- QEMU system VMs: x64 and arm64 guests booting the agent under systemd ----------------------------------
 vm_passed=0 vm_failed=0 vm_skipped=0
 if [ "$qemu_vms" = 1 ]; then
@@ -126,24 +144,6 @@ if [ "$qemu_vms" = 1 ]; then
 else
   say "skipping the QEMU VM tests (they need root; USP_SKIP_QEMU=1 skips them too)"
   vm_skipped=2
-fi
-
-# --- what deploy/ ships: unit, packages, overlays (needs root: chroot and mounts) --------------------
-passed=0 failed=0 skipped=0
-if [ "$(id -u)" -eq 0 ]; then
-  say "running tests/deploy/run.sh"
-  tests/deploy/run.sh "$results/deploy.counts" || true
-  if [ ! -f "$results/deploy.counts" ]; then
-    say "tests/deploy/run.sh ended without results"
-    crashed=$((crashed + 1))
-  else
-    passed=$((passed + $(sed -n 's/.*passed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
-    failed=$((failed + $(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
-    skipped=$((skipped + $(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
-  fi
-else
-  say "tests/deploy/run.sh skipped: it needs root (chroot, mount)"
-  skipped=$((skipped + 1))
 fi
 
 # --- summary from the TRX files ---------------------------------------------------------------------
