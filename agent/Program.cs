@@ -6,7 +6,7 @@ using Usp.Agent.Cli;
 using Usp.Agent.Coap;
 using Usp.Agent.Dtls;
 using Usp.Agent.Discovery;
-using Usp.Agent.Engine;
+using Usp.Agent.EngineHost;
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.LocalAdmin;
 using Usp.Agent.Hosting.Logging;

@@ -24,6 +24,12 @@ say() { printf '[tests/run.sh] %s\n' "$*" >&2; }
 # runtime libraries that dpkg-shlibdeps reads for the arm64 package.
 apt_packages=(libcoap3-bin python3-protobuf openssl tshark avahi-daemon avahi-utils dbus python3-zeroconf systemd lintian debootstrap dpkg-dev file python3-seccomp
   libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64)
+# The published builds' end-to-end runs: NativeAOT (clang; lld and the arm64 cross toolchain for linux-arm64 on
+# x64) and arm64 executables under qemu-user with Debian's arm64 loader and libraries.
+if [ "${USP_TESTS_PUBLISHED:-1}" != 0 ]; then
+  apt_packages+=(clang lld libc6-dev-arm64-cross libgcc-12-dev-arm64-cross binutils-aarch64-linux-gnu
+    qemu-user-static libc6-arm64-cross libgcc-s1-arm64-cross libstdc++6-arm64-cross)
+fi
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 # The QEMU system-VM tests (tests/qemu, as root only): the emulators, qemu-img, debootstrap and qemu-user for
@@ -106,6 +112,41 @@ for project in tests/*/*.Tests.csproj; do
     [ -f "$results/$name.trx" ] || { say "$name produced no results: its test host failed"; crashed=$((crashed + 1)); }
   fi
 done
+
+# --- the end-to-end tests again, against each published build ----------------------------------------
+# linux-arm64 (ReadyToRun and NativeAOT, under qemu-aarch64-static on an x64 host) and linux-x64 NativeAOT, chosen
+# by USP_AGENT_UNDER_TEST (tests/Shared/AgentUnderTest.cs). USP_TESTS_PUBLISHED=0 skips this part; with
+# USP_AGENT_PUBLISHED=1 (.ci/run published all four first) an existing build in out/ is used as it is.
+if [ "${USP_TESTS_PUBLISHED:-1}" != 0 ]; then
+  for build in "linux-x64 --aot" "linux-arm64 --aot" "linux-arm64"; do
+    read -r rid flavor <<<"$build"
+    folder="out/$rid${flavor:+-aot}"
+    label="$(basename "$folder")"
+    started=$SECONDS
+    if [ "${USP_AGENT_PUBLISHED:-0}" = 1 ] && [ -x "$folder/usp-agent" ]; then
+      echo "using the published $folder/usp-agent" >"$work/publish-$label.log"
+    elif say "publishing $label" && ! ./publish.sh $flavor "$rid" >"$work/publish-$label.log" 2>&1; then
+      cat "$work/publish-$label.log" >&2
+      say "publishing $label failed"
+      crashed=$((crashed + 1))
+      continue
+    fi
+    tail -n 1 "$work/publish-$label.log" >&2
+    say "running the end-to-end tests against $folder/usp-agent (published in $((SECONDS - started)) s)"
+    started=$SECONDS
+    # Under qemu-user every agent start costs seconds, so the crash-consistency test (twenty kills and restarts)
+    # would mostly measure the emulator; its subject, the database under SIGKILL, runs natively in the other runs.
+    filter="FullyQualifiedName~Usp.Agent.Tests.EndToEnd"
+    [ "$rid" = linux-arm64 ] && [ "$(uname -m)" != aarch64 ] && filter="$filter&FullyQualifiedName!~CrashConsistencyTests"
+    if ! USP_AGENT_UNDER_TEST="$folder/usp-agent" dotnet test tests/Usp.Agent.Tests/Usp.Agent.Tests.csproj -c "$configuration" \
+        --no-build --nologo --filter "$filter" \
+        --logger "trx;LogFileName=EndToEnd-$label.trx" --logger "console;verbosity=normal" \
+        --results-directory "$results" --blame-hang-timeout 10m; then
+      [ -f "$results/EndToEnd-$label.trx" ] || { say "EndToEnd-$label produced no results: its test host failed"; crashed=$((crashed + 1)); }
+    fi
+    say "end-to-end tests against $label took $((SECONDS - started)) s"
+  done
+fi
 
 # --- what deploy/ ships: unit, packages, overlays (needs root: chroot and mounts) --------------------
 passed=0 failed=0 skipped=0

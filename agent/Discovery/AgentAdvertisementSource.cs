@@ -1,4 +1,4 @@
-using Usp.Agent.Engine;
+using Usp.Agent.EngineHost;
 using Usp.Agent.Mtp;
 using Usp.DataModel;
 using Usp.DataModel.Store;

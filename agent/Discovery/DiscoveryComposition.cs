@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Usp.Agent.Engine;
+using Usp.Agent.EngineHost;
 using Usp.Agent.Hosting.Logging;
 using Usp.Agent.Mtp;
 

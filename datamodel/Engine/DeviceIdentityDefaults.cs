@@ -47,6 +47,7 @@ internal sealed class DeviceIdentityDefaults(DeviceIdentitySettings settings, IE
         ouiSource = Decide(tx, info, "ManufacturerOUI", settings.ManufacturerOui, () => (Probed.ManufacturerOui, Probed.OuiSource), ouiSource);
         serialSource = Decide(tx, info, "SerialNumber", settings.SerialNumber, () => DerivedSerial(store), serialSource);
         Decide(tx, info, "ProductClass", settings.ProductClass, () => (DefaultProductClass, "default"), "");
+        FillModelName(tx, info);
         if (!tx.IsEmpty && !store.Commit(tx, out var error))
             throw new IOException(error);
         store.SetMeta(SourcesKey, ouiSource + "\n" + serialSource);
@@ -74,6 +75,18 @@ internal sealed class DeviceIdentityDefaults(DeviceIdentitySettings settings, IE
         tx.SetValue(info, name, value);
         log.Info($"Device.DeviceInfo.{name} was empty: set to '{value}' ({source}).");
         return source;
+    }
+
+    /// <summary>An empty ModelName takes the board's model when the system names one; it stays empty otherwise (nothing to invent).</summary>
+    private void FillModelName(DmTransaction tx, DmObject info)
+    {
+        if (!string.IsNullOrEmpty(info.GetValue("ModelName")) || Probed.ModelName is not { } model)
+            return;
+        var check = ValueValidator.Check(info.Schema.FindParam("ModelName")!, model);
+        if (!check.Ok)
+            return;
+        tx.SetValue(info, "ModelName", check.Value);
+        log.Info($"Device.DeviceInfo.ModelName was empty: set to '{check.Value}' ({Probed.ModelSource}).");
     }
 
     private (string Value, string Source) DerivedSerial(DataModelStore store)

@@ -6,14 +6,18 @@ namespace Usp.DataModel;
 /// <summary>What the system says about the device's identity, and where each part came from.</summary>
 /// <param name="SerialNumber">Null when the system offers nothing usable (the engine then generates one once).</param>
 /// <param name="ManufacturerOui">Six upper-case hex digits: the first permanent interface's OUI, else <see cref="SystemIdentityProbe.DefaultOui"/>.</param>
-public sealed record SystemIdentity(string? SerialNumber, string SerialSource, string ManufacturerOui, string OuiSource);
+/// <param name="ModelName">The board's model from the device tree, else the DMI product name; null when neither says.</param>
+public sealed record SystemIdentity(string? SerialNumber, string SerialSource, string ManufacturerOui, string OuiSource,
+    string? ModelName = null, string ModelSource = "none found");
 
 /// <summary>
 /// Derives a device identity from the running system, the way a gateway's firmware would: the serial number from
 /// the device tree (<c>/proc/device-tree/serial-number</c>), else the DMI product serial
 /// (<c>/sys/class/dmi/id/product_serial</c>) when it holds a real value, else the MAC address of the first permanent
 /// (<c>addr_assign_type</c> 0) non-loopback interface under <c>/sys/class/net</c>, else <c>/etc/machine-id</c>;
-/// the OUI from that same interface's MAC address, else <see cref="DefaultOui"/>. Every path is read under
+/// the OUI from that same interface's MAC address, else <see cref="DefaultOui"/>; the model name from the device
+/// tree (<c>/proc/device-tree/model</c>, e.g. "Raspberry Pi 4 Model B Rev 1.4"), else the DMI product name
+/// (<c>/sys/class/dmi/id/product_name</c>) when it holds a real value. Every path is read under
 /// <c>root</c>, so tests fake /proc, /sys and /etc in a directory.
 /// </summary>
 public sealed class SystemIdentityProbe(string root)
@@ -38,19 +42,34 @@ public sealed class SystemIdentityProbe(string root)
         var mac = FirstPermanentMac();
         string oui = mac is { } m ? m.Address[..6] : DefaultOui;
         string ouiSource = mac is { } o ? $"MAC address of {o.Interface}" : "default (no permanent network interface)";
+        var (serial, serialSource) = Serial(mac);
+        var (model, modelSource) = Model();
+        return new SystemIdentity(serial, serialSource, oui, ouiSource, model, modelSource);
+    }
 
+    private (string? Value, string Source) Serial((string Interface, string Address)? mac)
+    {
         if (Meaningful(ReadText("proc/device-tree/serial-number")) is { } tree)
-            return new SystemIdentity(tree, "device tree serial-number", oui, ouiSource);
+            return (tree, "device tree serial-number");
         if (Meaningful(ReadText("sys/class/dmi/id/product_serial")) is { } dmi)
-            return new SystemIdentity(dmi, "DMI product serial", oui, ouiSource);
+            return (dmi, "DMI product serial");
         if (mac is { } first)
-            return new SystemIdentity(first.Address, $"MAC address of {first.Interface}", oui, ouiSource);
+            return (first.Address, $"MAC address of {first.Interface}");
         foreach (var file in (string[])["etc/machine-id", "var/lib/dbus/machine-id"])
         {
             if (MachineId(ReadText(file)) is { } id)
-                return new SystemIdentity(id, "/" + file, oui, ouiSource);
+                return (id, "/" + file);
         }
-        return new SystemIdentity(null, "none found", oui, ouiSource);
+        return (null, "none found");
+    }
+
+    private (string? Value, string Source) Model()
+    {
+        if (Meaningful(ReadText("proc/device-tree/model")) is { } tree)
+            return (tree, "device tree model");
+        if (Meaningful(ReadText("sys/class/dmi/id/product_name")) is { } dmi)
+            return (dmi, "DMI product name");
+        return (null, "none found");
     }
 
     /// <summary>The lowest-ifindex interface with a permanent, non-zero 6-byte address that is not loopback.</summary>
@@ -97,7 +116,7 @@ public sealed class SystemIdentityProbe(string root)
         return mac.All(c => c == '0') ? null : mac;
     }
 
-    /// <summary>A serial number worth using: printable, at most 64 characters, not a firmware placeholder, not one repeated character.</summary>
+    /// <summary>A serial number or model name worth using: printable, at most 64 characters, not a firmware placeholder, not one repeated character.</summary>
     internal static string? Meaningful(string? text)
     {
         if (string.IsNullOrEmpty(text) || text.Length > MaxSerialLength)

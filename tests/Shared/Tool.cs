@@ -21,6 +21,14 @@ internal static class Tool
             info.ArgumentList.Add(argument);
         }
 
+        return await RunAsync(info, stdin, stdinBytes, timeout);
+    }
+
+    /// <summary>Runs the program <paramref name="info"/> describes (stdio redirected) to completion.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(ProcessStartInfo info, string? stdin = null, byte[]? stdinBytes = null, TimeSpan? timeout = null)
+    {
+        string program = info.FileName;
+        var arguments = info.ArgumentList;
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {program}");
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();

@@ -41,6 +41,36 @@ public sealed class DeviceIdentityTests
         Assert.Equal("DCA632", identity.ManufacturerOui);
     }
 
+    [Fact]
+    public void Model_name_comes_from_the_device_tree_else_a_real_DMI_product_name()
+    {
+        using (var board = Gateway()
+                   .File("proc/device-tree/model", "Raspberry Pi 4 Model B Rev 1.4\0")
+                   .File("sys/class/dmi/id/product_name", "Standard PC (Q35 + ICH9, 2009)\n"))
+        {
+            var identity = new SystemIdentityProbe(board.Path).Probe();
+            Assert.Equal("Raspberry Pi 4 Model B Rev 1.4", identity.ModelName);
+            Assert.Equal("device tree model", identity.ModelSource);
+        }
+        using (var pc = Gateway().File("sys/class/dmi/id/product_name", "Standard PC (Q35 + ICH9, 2009)\n"))
+            Assert.Equal("Standard PC (Q35 + ICH9, 2009)", new SystemIdentityProbe(pc.Path).Probe().ModelName);
+        using (var unnamed = Gateway().File("sys/class/dmi/id/product_name", "To Be Filled By O.E.M.\n"))
+            Assert.Null(new SystemIdentityProbe(unnamed.Path).Probe().ModelName);
+    }
+
+    [Fact]
+    public void An_empty_ModelName_takes_the_boards_model_but_a_factory_default_one_is_kept()
+    {
+        using var root = Gateway().File("proc/device-tree/model", "Raspberry Pi 4 Model B Rev 1.4\0");
+        using (var agent = new TestAgent(null, UnconfiguredDefaults, endpointId: null, identity: root.Settings()))
+            Assert.Equal("Raspberry Pi 4 Model B Rev 1.4", agent.Engine.GetValue("Device.DeviceInfo.ModelName"));
+        using (var agent = new TestAgent(null, UnconfiguredDefaults + "\nDevice.DeviceInfo.ModelName \"EX-100\"", endpointId: null, identity: root.Settings()))
+            Assert.Equal("EX-100", agent.Engine.GetValue("Device.DeviceInfo.ModelName"));
+        using var plain = Gateway();
+        using (var agent = new TestAgent(null, UnconfiguredDefaults, endpointId: null, identity: plain.Settings()))
+            Assert.Equal("", agent.Engine.GetValue("Device.DeviceInfo.ModelName"));
+    }
+
     [Theory]
     [InlineData("PF2ABCDE", "PF2ABCDE")]
     [InlineData("To Be Filled By O.E.M.", "DCA632010203")]

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Usp.Agent.Coap;
-using Usp.Agent.Engine;
+using Usp.Agent.EngineHost;
 using Usp.DataModel;
 using Usp.DataModel.Notifications;
 using Usp.DataModel.Records;

@@ -19,6 +19,9 @@ public sealed class MdnsNetnsTests
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private static readonly string Python = "/usr/bin/python3";
 
+    // The namespace tests run the build output under dotnet inside the namespace, whatever USP_AGENT_UNDER_TEST names.
+    private static string BuiltAgentDll => Path.Combine(AppContext.BaseDirectory, "usp-agent.dll");
+
     private static string MdnsPeers => Path.Combine(RepoPaths.InteropDir, "mdns");
 
     [NetnsFact]
@@ -110,7 +113,7 @@ public sealed class MdnsNetnsTests
         PeerProcess watch = pair.Start(pair.PeerNs, null, Python, Path.Combine(MdnsPeers, Zc), "watch", AgentService, id, "90");
         await watch.WaitForJsonAsync(j => (string?)j["event"] == "added" && (string?)j["txt"]?["name"] == "Test gateway", Wait);
 
-        var (code, output, error) = await pair.ExecAsync(pair.PeerNs, TimeSpan.FromSeconds(60), RepoPaths.FindOnPath("dotnet"), AgentProcess.AgentDll,
+        var (code, output, error) = await pair.ExecAsync(pair.PeerNs, TimeSpan.FromSeconds(60), RepoPaths.FindOnPath("dotnet"), BuiltAgentDll,
             "ctl", "--agent", $"coap://{pair.AgentAddress}:{port}/e/{id}", "set", "Device.DeviceInfo.FriendlyName=Living room");
         double setDone = UnixNow();
         Assert.True(code == 0, $"ctl set failed ({code}): {output}{error}");
@@ -251,7 +254,7 @@ public sealed class MdnsNetnsTests
         File.WriteAllText(Path.Combine(dir, "factory-defaults.txt"), factoryDefaults);
         environment ??= [];
         environment.TryAdd("USPAGENT__Discovery__HostName", "agent14");
-        PeerProcess agent = pair.Start(pair.AgentNs, environment, RepoPaths.FindOnPath("dotnet"), AgentProcess.AgentDll, "run",
+        PeerProcess agent = pair.Start(pair.AgentNs, environment, RepoPaths.FindOnPath("dotnet"), BuiltAgentDll, "run",
             "--data-dir", Path.Combine(dir, "var"), "--factory-defaults", Path.Combine(dir, "factory-defaults.txt"), "--endpoint-id", endpointId,
             "--coap-port", port.ToString(CultureInfo.InvariantCulture), "--coaps-port", "0", "--bind", "0.0.0.0", "--log-level", "information");
         await agent.WaitForLineAsync(l => l.StartsWith("usp-agent ready", StringComparison.Ordinal), TimeSpan.FromSeconds(60));

@@ -5,7 +5,8 @@ using Usp.Tests.Support;
 namespace Usp.Agent.Tests.EndToEnd;
 
 /// <summary>
-/// The real usp-agent process (the build output beside the tests), started on random loopback ports with
+/// The real usp-agent process (the build output beside the tests, or the published executable named by
+/// USP_AGENT_UNDER_TEST: see <see cref="AgentUnderTest"/>), started on random loopback ports with
 /// its own data directory, and stopped with SIGTERM (or killed) when the test ends.
 /// </summary>
 internal sealed class AgentProcess : IAsyncDisposable
@@ -38,11 +39,13 @@ internal sealed class AgentProcess : IAsyncDisposable
         }
     }
 
-    public static string AgentDll => Path.Combine(AppContext.BaseDirectory, "usp-agent.dll");
-
-    /// <summary>usp-agent from the build output, under dotnet.</summary>
-    public static Task<(int ExitCode, string Output, string Error)> CliAsync(params string[] arguments) =>
-        Tool.RunAsync(RepoPaths.FindOnPath("dotnet"), [AgentDll, .. arguments]);
+    /// <summary>usp-agent under test (<see cref="AgentUnderTest"/>: the build output under dotnet, or a published executable) with <paramref name="arguments"/>.</summary>
+    public static Task<(int ExitCode, string Output, string Error)> CliAsync(params string[] arguments)
+    {
+        var info = AgentUnderTest.StartInfo(arguments);
+        info.WorkingDirectory = Environment.CurrentDirectory;
+        return Tool.RunAsync(info);
+    }
 
     /// <summary>Starts the agent and waits for its "usp-agent ready" line.</summary>
     public static Task<AgentProcess> StartAsync(string dataDir, string factoryDefaults, int coapPort, params string[] extraArgs) =>
@@ -52,22 +55,11 @@ internal sealed class AgentProcess : IAsyncDisposable
     public static async Task<AgentProcess> StartAsync(string dataDir, string factoryDefaults, int coapPort, int coapsPort, string[] extraArgs)
     {
         Directory.CreateDirectory(dataDir);
-        var info = new ProcessStartInfo(RepoPaths.FindOnPath("dotnet"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        info.Environment.Remove("NOTIFY_SOCKET");
-        foreach (string arg in new[]
-                 {
-                     AgentDll, "run", "--data-dir", dataDir, "--factory-defaults", factoryDefaults,
-                     "--coap-port", coapPort.ToString(), "--coaps-port", coapsPort.ToString(), "--bind", "127.0.0.1", "--no-mdns",
-                 }.Concat(extraArgs))
-        {
-            info.ArgumentList.Add(arg);
-        }
+        var info = AgentUnderTest.StartInfo(new[]
+            {
+                "run", "--data-dir", dataDir, "--factory-defaults", factoryDefaults,
+                "--coap-port", coapPort.ToString(), "--coaps-port", coapsPort.ToString(), "--bind", "127.0.0.1", "--no-mdns",
+            }.Concat(extraArgs));
 
         var agent = new AgentProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start usp-agent"), dataDir, coapPort);
         agent.StartReading();

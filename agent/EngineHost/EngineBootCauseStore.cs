@@ -1,7 +1,7 @@
 using Usp.Agent.Hosting.Reboot;
 using Usp.DataModel;
 
-namespace Usp.Agent.Engine;
+namespace Usp.Agent.EngineHost;
 
 /// <summary>
 /// The boot cause kept in one place, the engine's database, where the engine itself records it for

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Usp.DataModel;
 
-namespace Usp.Agent.Engine;
+namespace Usp.Agent.EngineHost;
 
 /// <summary>The engine's log lines, through Microsoft.Extensions.Logging (journald under systemd).</summary>
 internal sealed partial class EngineLogAdapter(ILogger logger) : IEngineLog

@@ -4,7 +4,7 @@ using Usp.Agent.Hosting.LocalAdmin;
 using Usp.DataModel;
 using Usp.DataModel.Store;
 
-namespace Usp.Agent.Engine;
+namespace Usp.Agent.EngineHost;
 
 /// <summary>
 /// The data-model verbs and factory-reset when no agent runs on the data directory: the engine is opened on the

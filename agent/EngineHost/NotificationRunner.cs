@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Usp.Agent.Hosting;
 
-namespace Usp.Agent.Engine;
+namespace Usp.Agent.EngineHost;
 
 /// <summary>
 /// Runs the engine's notification loop (Boot!, subscriptions, retries) from the moment every MTP listens, so

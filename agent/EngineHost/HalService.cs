@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Usp.Hal;
 
-namespace Usp.Agent.Engine;
+namespace Usp.Agent.EngineHost;
 
 /// <summary>
 /// Runs the HAL from the moment the engine is open (its area is already in the engine's data model) until the

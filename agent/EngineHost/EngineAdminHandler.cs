@@ -1,6 +1,6 @@
 using Usp.Agent.Hosting.LocalAdmin;
 
-namespace Usp.Agent.Engine;
+namespace Usp.Agent.EngineHost;
 
 /// <summary>The running agent's answer to the data-model verbs of the admin socket: the engine, with full access.</summary>
 internal sealed class EngineAdminHandler(AgentEngine engine) : ILocalAdminHandler

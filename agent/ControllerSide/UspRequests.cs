@@ -1,6 +1,6 @@
 using Usp.Proto;
 
-namespace Usp.Agent.Messages;
+namespace Usp.Agent.ControllerSide;
 
 /// <summary>
 /// Builds the USP request Msg for a data-model verb of the command line (local administration and <c>ctl</c>),

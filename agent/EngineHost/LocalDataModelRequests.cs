@@ -1,11 +1,11 @@
+using Usp.Agent.ControllerSide;
 using Usp.Agent.Hosting;
 using Usp.Agent.Hosting.LocalAdmin;
-using Usp.Agent.Messages;
 using Usp.DataModel;
 using Usp.DataModel.Records;
 using Usp.Proto;
 
-namespace Usp.Agent.Engine;
+namespace Usp.Agent.EngineHost;
 
 /// <summary>
 /// A data-model verb of the command line answered by the engine itself, as a full-access local Controller:

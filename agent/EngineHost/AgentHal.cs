@@ -5,7 +5,7 @@ using Usp.Hal.Devices;
 using Usp.Hal.Linux;
 using Usp.Hal.Simulation;
 
-namespace Usp.Agent.Engine;
+namespace Usp.Agent.EngineHost;
 
 /// <summary>Builds the HAL the options ask for: the simulated board (default) or the Linux kernel's GPIO and I2C.</summary>
 internal static class AgentHal

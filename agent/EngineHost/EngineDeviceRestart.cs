@@ -1,7 +1,7 @@
 using Usp.Agent.Hosting.Reboot;
 using Usp.DataModel.Operations;
 
-namespace Usp.Agent.Engine;
+namespace Usp.Agent.EngineHost;
 
 /// <summary>Device.Reboot() and Device.FactoryReset() restart the agent through the host, once the OperateResp has gone out.</summary>
 internal sealed class EngineDeviceRestart(IRebootHandler reboot) : IDeviceRestart

@@ -7,7 +7,7 @@ using Usp.Agent.Mtp;
 using Usp.DataModel;
 using Usp.DataModel.Store;
 
-namespace Usp.Agent.Engine;
+namespace Usp.Agent.EngineHost;
 
 /// <summary>
 /// The USP engine in the host: opened when the host starts (after the admin channel has claimed the data

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Google.Protobuf.Collections;
 using Usp.Proto;
 
-namespace Usp.Agent.Messages;
+namespace Usp.Agent.ControllerSide;
 
 /// <summary>What the command line prints for a USP response: readable text or JSON, and whether every part succeeded.</summary>
 internal readonly record struct FormattedResponse(bool Succeeded, string Body);

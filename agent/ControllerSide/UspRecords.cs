@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Usp.Proto;
 
-namespace Usp.Agent.Messages;
+namespace Usp.Agent.ControllerSide;
 
 /// <summary>no_session_context Records for the command line's requests, and the Msg out of an answer.</summary>
 internal static class UspRecords

@@ -1,0 +1,61 @@
+using System.Globalization;
+using Usp.Proto;
+
+namespace Usp.Agent.Tests.EndToEnd;
+
+/// <summary>TP-469 9.9 over CoAP with two independent Controllers: the one that configures, the one that is added.</summary>
+public sealed class OnBoardingEndToEndTests
+{
+    private const string SecondaryId = "proto::e2e-secondary";
+
+    private static Msg Add(string msgId, string objPath, params (string Param, string Value)[] settings)
+    {
+        var create = new Add.Types.CreateObject { ObjPath = objPath };
+        foreach ((string param, string value) in settings)
+        {
+            create.ParamSettings.Add(new Add.Types.CreateParamSetting { Param = param, Value = value, Required = true });
+        }
+
+        return E2EAgent.Request(msgId, Header.Types.MsgType.Add, new Request { Add = new Add { CreateObjs = { create } } });
+    }
+
+    private static string Created(Msg response)
+    {
+        Assert.Equal(Header.Types.MsgType.AddResp, response.Header.MsgType);
+        return Assert.Single(response.Body.Response.AddResp.CreatedObjResults).OperStatus.OperSuccess.InstantiatedPath;
+    }
+
+    [Fact]
+    public async Task Tp469_9_9_AddedControllerReceivesOnBoardRequestWithTheDevicesIdentity()
+    {
+        await using E2EAgent e2e = await E2EAgent.StartAsync();
+        await using NodeUspController secondary = await NodeUspController.StartAsync(SecondaryId, autoNotifyResp: true);
+
+        // Steps 1-2: the new Controller and its CoAP MTP, added by the primary Controller.
+        var (controller, _) = await e2e.WithAgentLogAsync(e2e.RoundTripAsync(Add("ob-9-9-controller", "Device.LocalAgent.Controller.",
+            ("Alias", "usp-111-Controller"), ("EndpointID", SecondaryId), ("Enable", "true"),
+            ("AssignedRole", "Device.LocalAgent.ControllerTrust.Role.1"))));
+        string added = Created(controller);
+        var (mtp, _) = await e2e.RoundTripAsync(Add("ob-9-9-mtp", added + "MTP.",
+            ("Enable", "true"), ("Protocol", "CoAP"), ("CoAP.Host", "127.0.0.1"),
+            ("CoAP.Port", secondary.Port.ToString(CultureInfo.InvariantCulture)), ("CoAP.Path", "ctrl"),
+            ("CoAP.EnableEncryption", "false")));   // TR-181's default is true; this agent runs without coaps
+        Created(mtp);
+
+        // Step 3: SendOnBoardRequest() on the new instance.
+        var operate = new Operate { Command = added + "SendOnBoardRequest()", SendResp = true };
+        var (operated, _) = await e2e.RoundTripAsync(E2EAgent.Request("ob-9-9-operate", Header.Types.MsgType.Operate, new Request { Operate = operate }));
+        Assert.Equal(added + "SendOnBoardRequest()", Assert.Single(operated.Body.Response.OperateResp.OperationResults).ExecutedCommand);
+
+        // Metrics 1 and 2: the agent reaches the secondary Controller, with a Notify carrying an OnBoardRequest.
+        var (notify, _) = await e2e.WithAgentLogAsync(secondary.WaitForMsgAsync(
+            m => m.Body?.Request?.Notify?.NotificationCase == Notify.NotificationOneofCase.OnBoardReq, TimeSpan.FromSeconds(30)));
+        var onBoard = notify.Body.Request.Notify.OnBoardReq;
+        Assert.Equal(Header.Types.MsgType.Notify, notify.Header.MsgType);
+        Assert.True(notify.Body.Request.Notify.SendResp);
+        Assert.Matches("^[0-9A-F]{6}$", onBoard.Oui);
+        Assert.NotEmpty(onBoard.ProductClass);
+        Assert.NotEmpty(onBoard.SerialNumber);
+        Assert.Contains("1.4", onBoard.AgentSupportedProtocolVersions.Split(','));
+    }
+}
