@@ -1,5 +1,3 @@
-using System.Globalization;
-using Google.Protobuf;
 using Usp.DataModel.Security;
 using Usp.DataModel.Store;
 using Usp.Proto;
@@ -19,18 +17,14 @@ public sealed class NotificationService
     private readonly Lock _engineGate;
     private readonly IEngineLog _log;
     private readonly TimeProvider _time;
-    private readonly IOutboundRecordSender? _sender;
-    private readonly NotifyMessages _messages;
-    private readonly Func<string, Msg, IReadOnlyList<Record>> _wrap;
+    private readonly NotifyDelivery _delivery;
     private static readonly TimeSpan LongestWait = TimeSpan.FromMinutes(1);
-    private readonly Outbox _outbox = new();
     private readonly CommandTimers _timers = new();
     // Completed by Wake(), replaced once the loop has woken. A wait on it that loses to the timer is just dropped:
     // no cancelled wait, so no exception thrown and caught each time.
     private TaskCompletionSource _wake = NewWakeSignal();
     // One pass at a time: a pass owns the outbox entries' attempt counters.
     private readonly SemaphoreSlim _pumpGate = new(1, 1);
-    private readonly Random _random = new();
     private readonly Lock _afterGate = new();
     private readonly List<Func<CancellationToken, ValueTask>> _afterResponse = [];
     private readonly TimeSpan _pollInterval;
@@ -44,10 +38,8 @@ public sealed class NotificationService
         _engineGate = engineGate;
         _log = options.Log;
         _time = options.Time;
-        _sender = options.OutboundSender;
         _pollInterval = options.ValueChangePollInterval;
-        _messages = new NotifyMessages();
-        _wrap = wrap;
+        _delivery = new NotifyDelivery(store, engineGate, options, wrap, Wake);
         Trust = new RecipientTrust(access);
         StartedAt = _time.GetUtcNow();
         Changes = new ChangeNotifier(this);
@@ -70,7 +62,7 @@ public sealed class NotificationService
     internal BootNotifier? Boot { get; set; }
 
     /// <summary>Notifications not yet delivered or not yet acknowledged with a NotifyResp.</summary>
-    public int PendingCount => _outbox.Count;
+    public int PendingCount => _delivery.Count;
 
     /// <summary>
     /// Sends Boot!, drops non-persistent subscriptions and leftover Request rows, reloads the
@@ -83,7 +75,7 @@ public sealed class NotificationService
         lock (_engineGate)
         {
             Boot?.OnStart();
-            ReloadPersisted();
+            _delivery.ReloadPersisted();
             OnBoarding.OnStart();
             Poller.Invalidate();
         }
@@ -128,7 +120,7 @@ public sealed class NotificationService
                 OnBoarding.SendDue(now);
             }
             await RunAfterResponseActionsAsync(cancellationToken).ConfigureAwait(false);
-            await SendDueAsync(now, cancellationToken).ConfigureAwait(false);
+            await _delivery.SendDueAsync(now, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -188,7 +180,7 @@ public sealed class NotificationService
             expiry = Changes.NextSubscriptionExpiry();
         }
         DateTimeOffset? next = null;
-        foreach (var candidate in new[] { _outbox.NextDue(), _timers.NextDue(), periodic, onBoarding, poll, expiry })
+        foreach (var candidate in new[] { _delivery.NextDue(), _timers.NextDue(), periodic, onBoarding, poll, expiry })
         {
             if (candidate is { } c && (next is null || c < next))
                 next = c;
@@ -212,67 +204,18 @@ public sealed class NotificationService
         Wake();
     }
 
-    /// <summary>Queues a Notify for a subscription's Controller; send_resp follows NotifRetry.</summary>
-    internal void Enqueue(SubscriptionRow subscription, DmObject controller, Notify notify)
-    {
-        bool retry = subscription.NotifRetry;
-        notify.SendResp = retry;
-        var expiry = subscription.NotifExpirationSeconds;
-        Enqueue(controller, notify, retry,
-            retry && expiry > 0 ? Now + TimeSpan.FromSeconds(expiry) : null,
-            persist: retry && subscription.Persistent, onAcknowledged: null);
-    }
 
-    internal void Enqueue(DmObject controller, Notify notify, bool awaitResponse, DateTimeOffset? expiresAt, bool persist, Action? onAcknowledged)
-    {
-        var endpointId = controller.GetValue("EndpointID") ?? "";
-        var msgId = _messages.NextMsgId();
-        var item = new PendingNotification
-        {
-            MsgId = msgId,
-            ControllerEndpointId = endpointId,
-            Msg = NotifyMessages.Msg(msgId, notify).ToByteArray(),
-            AwaitsResponse = awaitResponse,
-            ExpiresAt = expiresAt,
-            Persisted = persist,
-            OnAcknowledged = onAcknowledged,
-            NextAttempt = Now,
-        };
-        if (persist)
-            _store.SetMeta(item.PersistKey, item.Serialize());
-        _outbox.Add(item);
-        Wake();
-    }
+    /// <summary>Queues a Notify for a subscription's Controller; send_resp follows NotifRetry.</summary>
+    internal void Enqueue(SubscriptionRow subscription, DmObject controller, Notify notify) => _delivery.Enqueue(subscription, controller, notify);
+
+    internal void Enqueue(DmObject controller, Notify notify, bool awaitResponse, DateTimeOffset? expiresAt, bool persist, Action? onAcknowledged) =>
+        _delivery.Enqueue(controller, notify, awaitResponse, expiresAt, persist, onAcknowledged);
 
     /// <summary>A Response or Error Msg from a Controller (under the engine lock): NotifyResp ends retries.</summary>
-    internal void OnResponse(string fromEndpointId, Msg msg)
-    {
-        var type = msg.Header.MsgType;
-        if (type is not (Header.Types.MsgType.NotifyResp or Header.Types.MsgType.Error))
-            return;
-        var item = _outbox.Take(msg.Header.MsgId);
-        if (item is null)
-            return;
-        if (item.ControllerEndpointId != fromEndpointId)
-        {
-            _outbox.Add(item);
-            _log.Warning($"{fromEndpointId} answered notification {msg.Header.MsgId}, which was sent to {item.ControllerEndpointId}; ignored.");
-            return;
-        }
-        if (type == Header.Types.MsgType.Error)
-            _log.Warning($"{fromEndpointId} answered notification {item.MsgId} with error {msg.Body?.Error?.ErrCode}: {msg.Body?.Error?.ErrMsg}");
-        if (item.Persisted)
-            _store.DeleteMeta(item.PersistKey);
-        item.OnAcknowledged?.Invoke();
-    }
+    internal void OnResponse(string fromEndpointId, Msg msg) => _delivery.OnResponse(fromEndpointId, msg);
 
     /// <summary>Drops everything queued (factory reset).</summary>
-    internal void DiscardPending()
-    {
-        _outbox.Clear();
-        foreach (var (key, _) in _store.ReadMetaWithPrefix(Outbox.PersistPrefix))
-            _store.DeleteMeta(key);
-    }
+    internal void DiscardPending() => _delivery.DiscardPending();
 
     /// <summary>Awaits the asynchronous commands running now (used at shutdown and by tests).</summary>
     internal Func<Task> OperationsIdle { get; set; } = () => Task.CompletedTask;
@@ -310,88 +253,7 @@ public sealed class NotificationService
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private void ReloadPersisted()
-    {
-        var now = Now;
-        foreach (var (key, value) in _store.ReadMetaWithPrefix(Outbox.PersistPrefix))
-        {
-            var msgId = key[Outbox.PersistPrefix.Length..];
-            if (PendingNotification.Deserialize(msgId, value, now) is { } item)
-                _outbox.Add(item);
-            else
-                _store.DeleteMeta(key);
-        }
-    }
 
-    private async Task SendDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        foreach (var item in _outbox.Due(now))
-        {
-            uint minimumWait, multiplier;
-            IReadOnlyList<Record> records;
-            lock (_engineGate)
-            {
-                if (item.ExpiresAt is { } expires && now >= expires && item.Attempts > 0)
-                {
-                    _outbox.Remove(item);
-                    if (item.Persisted)
-                        _store.DeleteMeta(item.PersistKey);
-                    _log.Info($"Notification {item.MsgId} to {item.ControllerEndpointId} expired unacknowledged after {item.Attempts} attempt(s) (NotifExpiration).");
-                    continue;
-                }
-                (minimumWait, multiplier) = RetryParameters(item.ControllerEndpointId);
-                records = _sender is null ? [] : Wrap(item);
-            }
-            var result = _sender is null
-                ? new DeliveryResult(DeliveryOutcome.NoMtp, 0, "no outbound sender is configured")
-                : await SendRecordsAsync(item.ControllerEndpointId, records, cancellationToken).ConfigureAwait(false);
-            item.Attempts++;
-            if (!result.Succeeded)
-                _log.Warning($"Notification {item.MsgId} to {item.ControllerEndpointId} not delivered ({result.Outcome} {result.Code} {result.Detail}).");
-            if (!item.AwaitsResponse)
-            {
-                _outbox.Remove(item);
-                continue;
-            }
-            var wait = RetrySchedule.Wait(item.Attempts, minimumWait, multiplier, _random.NextDouble());
-            item.NextAttempt = now + wait;
-        }
-    }
-
-    /// <summary>The Records for this attempt: in the Controller's session context when it has one (R-E2E), else no_session_context.</summary>
-    private IReadOnlyList<Record> Wrap(PendingNotification item) =>
-        _wrap(item.ControllerEndpointId, Msg.Parser.ParseFrom(item.Msg));
-
-    /// <summary>Sends the Records of one attempt in order (segments of one payload); stops at the first that fails.</summary>
-    private async ValueTask<DeliveryResult> SendRecordsAsync(string controllerEndpointId, IReadOnlyList<Record> records, CancellationToken cancellationToken)
-    {
-        var result = DeliveryResult.Delivered;
-        foreach (var record in records)
-        {
-            try
-            {
-                result = await _sender!.SendAsync(controllerEndpointId, record.ToByteArray(), cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
-            {
-                result = new DeliveryResult(DeliveryOutcome.Rejected, 0, ex.Message);
-            }
-            if (!result.Succeeded)
-                break;
-        }
-        return result;
-    }
-
-    private (uint MinimumWait, uint Multiplier) RetryParameters(string controllerEndpointId)
-    {
-        var row = Tree.Find("Device.LocalAgent.")?.Table("Controller")?.Rows.FirstOrDefault(c => c.GetValue("EndpointID") == controllerEndpointId);
-        uint m = Parse(row?.GetValue("USPNotifRetryMinimumWaitInterval"), 5);
-        uint k = Parse(row?.GetValue("USPNotifRetryIntervalMultiplier"), 2000);
-        return (m, k);
-
-        static uint Parse(string? s, uint fallback) =>
-            uint.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : fallback;
-    }
 
     /// <summary>Starts an action with no SynchronizationContext (see <see cref="FireTimersInline"/>).</summary>
     private static ValueTask StartInline(Func<CancellationToken, ValueTask> action, CancellationToken cancellationToken)

@@ -7,9 +7,10 @@ using Usp.Proto;
 namespace Usp.DataModel.Records;
 
 /// <summary>
-/// Checks an incoming USP Record (version, to_id, from_id, mac_signature, record type, payload
-/// security), unwraps its Msg (directly, or through the Controller's session context), dispatches it
-/// and wraps the answer in a Record addressed back to the sender.
+/// Checks an incoming USP Record (version, to_id, from_id, mac_signature, whether its Controller is enabled, record
+/// type, payload security), unwraps its Msg (directly, or through the Controller's session context), dispatches it
+/// and wraps the answer in a Record addressed back to the sender. The sender's
+/// <c>Device.LocalAgent.Controller.{i}.</c> row is found once per Record and used for every check that needs it.
 /// </summary>
 internal sealed class RecordProcessor(
     Func<string> endpointId, MessageDispatcher dispatcher, DuplicateMessageFilter duplicates,
@@ -45,15 +46,20 @@ internal sealed class RecordProcessor(
         if (!record.MacSignature.IsEmpty)
             return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a Record from {record.FromId} with a mac_signature: this agent supports neither E2E TLS MACs nor Record signatures, so it cannot verify it (R-E2E.30).");
 
+        var row = findController(record.FromId);
+        if (row?.GetValue("Enable") == "false")
+            return Drop(ErrorCodes.RequestDenied, $"Ignored a Record from {record.FromId}: its Controller {row.Path} is disabled (Enable false).");
+
         switch (record.RecordTypeCase)
         {
             case Record.RecordTypeOneofCase.NoSessionContext:
-                return ProcessWithoutSession(record, sender);
+                return ProcessWithoutSession(record, row, sender);
             case Record.RecordTypeOneofCase.SessionContext:
                 if (!IsSupportedVersion(record.Version))
                     return Drop(ErrorCodes.InvalidRecordValue, $"Dropped a session context Record from {record.FromId} with version '{Clip(record.Version)}'; this agent speaks USP {GetSupportedProtocolHandler.Versions}.");
-                var row = findController(record.FromId);
-                return sessions.Handle(record, SessionSettings.For(row), payload => ProcessSessionPayload(record.FromId, payload, sender));
+                // One Record can release Records buffered ahead of it, and a Msg among them may delete its own
+                // Controller row: each payload finds the row as it then is.
+                return sessions.Handle(record, SessionSettings.For(row), payload => ProcessSessionPayload(record.FromId, findController(record.FromId), payload, sender));
             case Record.RecordTypeOneofCase.Disconnect:
                 sessions.Forget(record.FromId);
                 log.Info($"{record.FromId} disconnected: {record.Disconnect.ReasonCode} {record.Disconnect.Reason}");
@@ -70,7 +76,7 @@ internal sealed class RecordProcessor(
     public IReadOnlyList<Record> WrapOutgoing(string toId, Msg msg) =>
         sessions.WrapOutgoing(toId, msg, SessionSettings.For(findController(toId))) ?? [Wrap(toId, msg)];
 
-    private RecordResult ProcessWithoutSession(Record record, SenderIdentity sender)
+    private RecordResult ProcessWithoutSession(Record record, DmObject? row, SenderIdentity sender)
     {
         if (record.PayloadSecurity != Record.Types.PayloadSecurity.Plaintext)
             return Drop(ErrorCodes.SecureSessionNotSupported, $"Dropped a Record from {record.FromId}: payload_security {record.PayloadSecurity} needs a session context (R-E2E.41), and this agent does not support E2E TLS.");
@@ -103,7 +109,7 @@ internal sealed class RecordProcessor(
         if (!duplicates.TryRegister(record.FromId, msg.Header.MsgId))
             return Drop(ErrorCodes.InvalidRecordValue, $"Ignored a duplicate of message {msg.Header.MsgId} from {record.FromId} (R-MSG.4).");
 
-        var answer = Dispatch(record.FromId, msg, sender);
+        var answer = Dispatch(record.FromId, row, msg, sender);
         return answer is null ? RecordResult.Nothing() : RecordResult.Reply(Wrap(record.FromId, answer));
     }
 
@@ -111,7 +117,7 @@ internal sealed class RecordProcessor(
     /// One complete payload of a session context. Duplicates are already caught by sequence_id, and
     /// a Controller may resend a message after a session restart, so msg_ids are not filtered here.
     /// </summary>
-    private PayloadOutcome ProcessSessionPayload(string fromId, ByteString payload, SenderIdentity sender)
+    private PayloadOutcome ProcessSessionPayload(string fromId, DmObject? row, ByteString payload, SenderIdentity sender)
     {
         Msg msg;
         try
@@ -124,12 +130,11 @@ internal sealed class RecordProcessor(
         }
         if (msg.Header is null || msg.Header.MsgId.Length == 0)
             return new PayloadOutcome(null, "its Msg has no msg_id");
-        return new PayloadOutcome(Dispatch(fromId, msg, sender), null);
+        return new PayloadOutcome(Dispatch(fromId, row, msg, sender), null);
     }
 
-    private Msg? Dispatch(string fromId, Msg msg, SenderIdentity sender)
+    private Msg? Dispatch(string fromId, DmObject? row, Msg msg, SenderIdentity sender)
     {
-        var row = findController(fromId);
         roles.OnContact(row, sender.InheritedRoles);
         var controller = new RequestingController(fromId, row)
         {

@@ -53,6 +53,43 @@ public sealed class RecordTests : IDisposable
     }
 
     [Fact]
+    public void RecordFromADisabledControllerIsIgnoredUntilItIsEnabledAgain()
+    {
+        SetControllerEnable("Device.LocalAgent.Controller.2.", "false");
+        byte[] get = TestAgent.EncodeRecord(GetMsg("m-disabled", "Device.LocalAgent."), from: TestAgent.OtherControllerId);
+
+        var refused = Handle(get, authenticated: TestAgent.OtherControllerId);
+
+        Assert.True(refused.Dropped);
+        Assert.Equal(ErrorCodes.RequestDenied, refused.DropCode);
+        Assert.Empty(refused.Responses);
+        Assert.Contains(_agent.Log.Lines, l => l.StartsWith("warn: ", StringComparison.Ordinal)
+            && l.Contains(TestAgent.OtherControllerId, StringComparison.Ordinal) && l.Contains("Device.LocalAgent.Controller.2.", StringComparison.Ordinal));
+
+        // Nothing of the refused Record was kept: once enabled, the same msg_id is a new message, not a duplicate.
+        SetControllerEnable("Device.LocalAgent.Controller.2.", "true");
+        var answered = Handle(get, authenticated: TestAgent.OtherControllerId);
+
+        Assert.Equal("m-disabled", SingleResponse(answered).Header.MsgId);
+    }
+
+    [Fact]
+    public void AnEnabledControllerIsAnsweredWhileAnotherIsDisabled()
+    {
+        SetControllerEnable("Device.LocalAgent.Controller.2.", "false");
+
+        var result = Handle(TestAgent.EncodeRecord(GetMsg("m-enabled", "Device.LocalAgent.")), authenticated: TestAgent.ControllerId);
+
+        Assert.Equal(Header.Types.MsgType.GetResp, SingleResponse(result).Header.MsgType);
+    }
+
+    private void SetControllerEnable(string row, string value)
+    {
+        var set = _agent.Set(false, (row, [("Enable", value, true)]));
+        Assert.Equal(Header.Types.MsgType.SetResp, set.Header.MsgType);
+    }
+
+    [Fact]
     public void RecordFromOurOwnEndpointIdIsDropped()
     {
         var result = Handle(TestAgent.EncodeRecord(GetMsg("m1", "Device."), from: TestAgent.AgentId));

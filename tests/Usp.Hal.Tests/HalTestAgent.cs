@@ -6,6 +6,7 @@ using Usp.DataModel.Schema;
 using Usp.Hal.Config;
 using Usp.Hal.Simulation;
 using Usp.Proto;
+using Usp.Tests.Support;
 
 namespace Usp.Hal.Tests;
 
@@ -33,8 +34,7 @@ internal sealed class HalTestAgent : IDisposable
             prepare?.Invoke(Backend);   // before the first poll, so no reading predates what the test pins
             Hal = new HalRuntime(settings, Backend, Time, Logs);
         }
-        string defaults = Path.Combine(Directory, "factory-defaults.txt");
-        File.WriteAllText(defaults, Defaults(valueChangeReferences));
+        string defaults = FactoryDefaultsText.WriteFile(Directory, Defaults(valueChangeReferences));
         Engine = UspEngine.Open(new UspEngineOptions
         {
             DataDirectory = Directory,
@@ -62,27 +62,11 @@ internal sealed class HalTestAgent : IDisposable
         return dir;
     }
 
-    private static string Defaults(string[] references) => $$"""
-        Device.LocalAgent.Controller.1.Alias "ctrl-1"
-        Device.LocalAgent.Controller.1.EndpointID "{{ControllerId}}"
-        Device.LocalAgent.Controller.1.Enable "true"
-        Device.LocalAgent.Controller.1.OnBoardingComplete "true"
-        Device.LocalAgent.Controller.1.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
-        Device.LocalAgent.Controller.1.MTP.1.Enable "true"
-        Device.LocalAgent.Controller.1.MTP.1.Protocol "CoAP"
-        Device.LocalAgent.Controller.1.MTP.1.CoAP.Host "127.0.0.1"
-        Device.LocalAgent.Controller.1.MTP.1.CoAP.Port "5690"
-        Device.LocalAgent.Controller.1.MTP.1.CoAP.Path "ctrl"
-        Device.LocalAgent.ControllerTrust.Role.1.Alias "full"
-        Device.LocalAgent.ControllerTrust.Role.1.Enable "true"
-        Device.LocalAgent.ControllerTrust.Role.1.Name "Full Access"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Enable "true"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Order "1"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Targets "Device."
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Param "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Obj "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.InstantiatedObj "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.CommandEvent "r-xn"
+    private static string Defaults(string[] references) =>
+        FactoryDefaultsText.Controller(1, ControllerId, alias: "ctrl-1", onBoardingComplete: true)
+        + FactoryDefaultsText.ControllerCoapMtp(1, "127.0.0.1", 5690, "ctrl", encrypted: null)
+        + FactoryDefaultsText.FullAccessRole(alias: "full")
+        + $$"""
         Device.LocalAgent.Subscription.1.Alias "cpe-vc"
         Device.LocalAgent.Subscription.1.Enable "true"
         Device.LocalAgent.Subscription.1.ID "vc"

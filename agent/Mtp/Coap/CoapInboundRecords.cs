@@ -44,7 +44,7 @@ internal sealed partial class CoapInboundRecords
 
         // A read-only request that opens its Controller's lane is handled on this (the receive) thread once the 2.04
         // is out: no thread-pool wake-up. Anything else (a Set commits to SQLite, an Operate) goes to the pool.
-        Action<Action>? startHere = QuickRecord.IsReadOnlyRequest(record!) ? request.RunAfterResponse : null;
+        Action<Action>? startHere = ReadOnlyRequestPeek.IsReadOnlyRequest(record!) ? request.RunAfterResponse : null;
         var inbound = new InboundRecord(record!, replyTo!, CoapSenderIdentity.Of(request.Peer), server, ours,
             (request.Peer.Session as Usp.Agent.Dtls.DtlsPeerSession)?.Identity?.AnchorPath);
         if (!_lanes.TryEnqueue(record!.FromId, inbound, startHere))
@@ -95,7 +95,9 @@ internal sealed partial class CoapInboundRecords
     {
         UspEngine engine = _engine!;
         string fromId = inbound.Record.FromId;
-        if (fromId.StartsWith(AgentEngine.LocalAdminPrefix, StringComparison.Ordinal) || engine.IsControllerDisabled(fromId))
+        // The host's own Endpoint IDs (the local administration socket's) are never a network peer's. A disabled
+        // Controller's Records are the engine's to refuse (it finds the Controller's row once per Record).
+        if (fromId.StartsWith(AgentEngine.LocalAdminPrefix, StringComparison.Ordinal))
         {
             LogControllerRefused(fromId);
             return null;
@@ -117,7 +119,7 @@ internal sealed partial class CoapInboundRecords
     [LoggerMessage(Level = LogLevel.Debug, Message = "CoAP request from {Peer} refused with {Code}: {Reason}")]
     private partial void LogRefused(CoapPeer peer, string code, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "USP Record from {Controller} ignored: the Controller is disabled or reserved.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "USP Record from {Controller} ignored: that Endpoint ID is reserved for the local administration socket.")]
     private partial void LogControllerRefused(string controller);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "USP Record from {Controller} dropped ({Code}): {Reason}")]

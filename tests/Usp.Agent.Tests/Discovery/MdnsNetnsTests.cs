@@ -262,44 +262,15 @@ public sealed class MdnsNetnsTests
     }
 
     /// <summary>One CoAP MTP on <paramref name="port"/>, FriendlyName "Test gateway", and full access for <c>usp-agent ctl</c>.</summary>
-    internal static string FactoryDefaults(int port) => $"""
-        Device.DeviceInfo.FriendlyName "Test gateway"
-        Device.LocalAgent.MTP.1.Alias "cpe-1"
-        Device.LocalAgent.MTP.1.Enable "true"
-        Device.LocalAgent.MTP.1.Protocol "CoAP"
-        Device.LocalAgent.MTP.1.CoAP.Port "{port}"
-        Device.LocalAgent.MTP.1.CoAP.Path ""
-        Device.LocalAgent.MTP.1.CoAP.EnableEncryption "false"
-        Device.LocalAgent.ControllerTrust.Role.1.Alias "full-access"
-        Device.LocalAgent.ControllerTrust.Role.1.Enable "true"
-        Device.LocalAgent.ControllerTrust.Role.1.Name "Full Access"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Enable "true"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Order "1"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Targets "Device."
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Param "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Obj "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.InstantiatedObj "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.CommandEvent "r-xn"
-        Device.LocalAgent.Controller.1.Enable "true"
-        Device.LocalAgent.Controller.1.EndpointID "proto::usp-agent-ctl"
-        Device.LocalAgent.Controller.1.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
-        Device.LocalAgent.Controller.1.OnBoardingComplete "true"
+    internal static string FactoryDefaults(int port) =>
+        "Device.DeviceInfo.FriendlyName \"Test gateway\"\n"
+        + FactoryDefaultsText.AgentCoapMtp(1, port, "", alias: "cpe-1")
+        + FactoryDefaultsText.FullAccessRole()
+        + FactoryDefaultsText.Controller(1, "proto::usp-agent-ctl", onBoardingComplete: true);
 
-        """;
-
-    private static string ControllerDefaults(string endpointId, string host, int? port, string path, bool onBoarded) => $"""
-        Device.LocalAgent.Controller.2.Enable "true"
-        Device.LocalAgent.Controller.2.EndpointID "{endpointId}"
-        Device.LocalAgent.Controller.2.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
-        Device.LocalAgent.Controller.2.OnBoardingComplete "{(onBoarded ? "true" : "false")}"
-        Device.LocalAgent.Controller.2.MTP.1.Enable "true"
-        Device.LocalAgent.Controller.2.MTP.1.Protocol "CoAP"
-        Device.LocalAgent.Controller.2.MTP.1.CoAP.Host "{host}"
-        {(port is { } p ? $"Device.LocalAgent.Controller.2.MTP.1.CoAP.Port \"{p}\"" : "")}
-        Device.LocalAgent.Controller.2.MTP.1.CoAP.Path "{path}"
-        Device.LocalAgent.Controller.2.MTP.1.CoAP.EnableEncryption "false"
-
-        """;
+    private static string ControllerDefaults(string endpointId, string host, int? port, string path, bool onBoarded) =>
+        FactoryDefaultsText.Controller(2, endpointId, onBoardingComplete: onBoarded)
+        + FactoryDefaultsText.ControllerCoapMtp(2, host, port, path);
 
     private static async Task<JsonObject> ResolveAsync(NetnsPair pair, string instance)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Usp.Agent.Tests.Hosting;
 using Usp.Proto;
 using Record = Usp.Proto.Record;
@@ -45,8 +44,8 @@ internal sealed class E2EAgent : IAsyncDisposable
     {
         var directory = new TempDirectory();
         NodeUspController controller = await NodeUspController.StartAsync(ControllerId, replyForm, autoNotifyResp: true);
-        File.WriteAllText(directory.File("factory-defaults.txt"), (factoryDefaults ?? FactoryDefaultsFor)(controller.Port));
-        AgentProcess agent = await AgentProcess.StartAsync(directory.File("var"), directory.File("factory-defaults.txt"), FreePort.Udp(), "--endpoint-id", AgentId);
+        string defaults = FactoryDefaultsText.WriteFile(directory.Path, (factoryDefaults ?? FactoryDefaultsFor)(controller.Port));
+        AgentProcess agent = await AgentProcess.StartAsync(directory.File("var"), defaults, FreePort.Udp(), "--endpoint-id", AgentId);
         return new E2EAgent(directory, controller, agent, resourcePath);
     }
 
@@ -60,44 +59,15 @@ internal sealed class E2EAgent : IAsyncDisposable
         Agent = await AgentProcess.StartAsync(dataDir, FactoryDefaults, port, "--endpoint-id", AgentId);
     }
 
-    public static string FactoryDefaultsFor(int controllerPort) => $"""
-        Device.DeviceInfo.Manufacturer "Usp.Agent"
-        Device.LocalAgent.MTP.1.Alias "cpe-1"
-        Device.LocalAgent.MTP.1.Enable "true"
-        Device.LocalAgent.MTP.1.Protocol "CoAP"
-        Device.LocalAgent.MTP.1.CoAP.Port "5683"
-        Device.LocalAgent.MTP.1.CoAP.Path "/e/${"{"}EndpointID{"}"}"
-        Device.LocalAgent.MTP.1.CoAP.EnableEncryption "false"
-        Device.LocalAgent.ControllerTrust.Role.1.Alias "full-access"
-        Device.LocalAgent.ControllerTrust.Role.1.Enable "true"
-        Device.LocalAgent.ControllerTrust.Role.1.Name "Full Access"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Enable "true"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Order "1"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Targets "Device."
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Param "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Obj "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.InstantiatedObj "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.CommandEvent "r-xn"
-        Device.LocalAgent.Controller.1.Enable "true"
-        Device.LocalAgent.Controller.1.EndpointID "{ControllerId}"
-        Device.LocalAgent.Controller.1.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
-        Device.LocalAgent.Controller.1.MTP.1.Enable "true"
-        Device.LocalAgent.Controller.1.MTP.1.Protocol "CoAP"
-        Device.LocalAgent.Controller.1.MTP.1.CoAP.Host "127.0.0.1"
-        Device.LocalAgent.Controller.1.MTP.1.CoAP.Port "{controllerPort.ToString(CultureInfo.InvariantCulture)}"
-        Device.LocalAgent.Controller.1.MTP.1.CoAP.Path "ctrl"
-        Device.LocalAgent.Controller.1.MTP.1.CoAP.EnableEncryption "false"
-        Device.LocalAgent.Controller.2.Enable "true"
-        Device.LocalAgent.Controller.2.EndpointID "{CtlId}"
-        Device.LocalAgent.Controller.2.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
-        Device.LocalAgent.Controller.3.Enable "true"
-        Device.LocalAgent.Controller.3.EndpointID "{RawId}"
-        Device.LocalAgent.Controller.3.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
-        Device.LocalAgent.Controller.4.Enable "false"
-        Device.LocalAgent.Controller.4.EndpointID "{DisabledId}"
-        Device.LocalAgent.Controller.4.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
-
-        """;
+    public static string FactoryDefaultsFor(int controllerPort) =>
+        "Device.DeviceInfo.Manufacturer \"Usp.Agent\"\n"
+        + FactoryDefaultsText.AgentCoapMtp(1, 5683, FactoryDefaultsText.EndpointIdPath, alias: "cpe-1")
+        + FactoryDefaultsText.FullAccessRole()
+        + FactoryDefaultsText.Controller(1, ControllerId)
+        + FactoryDefaultsText.ControllerCoapMtp(1, "127.0.0.1", controllerPort, "ctrl")
+        + FactoryDefaultsText.Controller(2, CtlId)
+        + FactoryDefaultsText.Controller(3, RawId)
+        + FactoryDefaultsText.Controller(4, DisabledId, enable: false);
 
     public static Msg Request(string msgId, Header.Types.MsgType type, Request request) => new()
     {

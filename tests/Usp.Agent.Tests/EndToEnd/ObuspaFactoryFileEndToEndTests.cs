@@ -1,5 +1,5 @@
-using System.Globalization;
 using Usp.Proto;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.EndToEnd;
 
@@ -12,14 +12,10 @@ public sealed class ObuspaFactoryFileEndToEndTests
     private const string ResourcePath = "agent";
 
     /// <summary>The shape of OB-USP-Agent's factory-reset-coap example: no Role lines, its own Internal.* entries.</summary>
-    private static string ObuspaStyle(int controllerPort) => $"""
-        Device.LocalAgent.EndpointID "{E2EAgent.AgentId}"
-        Device.LocalAgent.MTP.1.Alias "cpe-1"
-        Device.LocalAgent.MTP.1.Enable "true"
-        Device.LocalAgent.MTP.1.Protocol "CoAP"
-        Device.LocalAgent.MTP.1.CoAP.Port "5683"
-        Device.LocalAgent.MTP.1.CoAP.Path "{ResourcePath}"
-        Device.LocalAgent.MTP.1.CoAP.EnableEncryption "false"
+    private static string ObuspaStyle(int controllerPort) =>
+        $"Device.LocalAgent.EndpointID \"{E2EAgent.AgentId}\"\n"
+        + FactoryDefaultsText.AgentCoapMtp(1, 5683, ResourcePath, alias: "cpe-1")
+        + $"""
         Device.LocalAgent.Controller.1.Alias "cpe-1"
         Device.LocalAgent.Controller.1.EndpointID "{E2EAgent.ControllerId}"
         Device.LocalAgent.Controller.1.Enable "true"
@@ -27,16 +23,10 @@ public sealed class ObuspaFactoryFileEndToEndTests
         Device.LocalAgent.Controller.1.PeriodicNotifInterval "86400"
         Device.LocalAgent.Controller.1.USPNotifRetryMinimumWaitInterval "5"
         Device.LocalAgent.Controller.1.USPNotifRetryIntervalMultiplier "2000"
-        Device.LocalAgent.Controller.1.MTP.1.Alias "cpe-1"
-        Device.LocalAgent.Controller.1.MTP.1.Enable "true"
-        Device.LocalAgent.Controller.1.MTP.1.Protocol "CoAP"
-        Device.LocalAgent.Controller.1.MTP.1.CoAP.Host "127.0.0.1"
-        Device.LocalAgent.Controller.1.MTP.1.CoAP.Port "{controllerPort.ToString(CultureInfo.InvariantCulture)}"
-        Device.LocalAgent.Controller.1.MTP.1.CoAP.Path "ctrl"
-        Device.LocalAgent.Controller.1.MTP.1.CoAP.EnableEncryption "false"
-        Internal.Reboot.Cause "LocalFactoryReset"
 
-        """;
+        """
+        + FactoryDefaultsText.ControllerCoapMtp(1, "127.0.0.1", controllerPort, "ctrl", alias: "cpe-1")
+        + "Internal.Reboot.Cause \"LocalFactoryReset\"\n";
 
     private static Msg Add(string msgId, string objPath, params (string Param, string Value)[] settings)
     {

@@ -39,17 +39,17 @@ internal sealed class CoapMtpBed : IAsyncDisposable
         }));
         _controllerEndpoint.Start();
 
-        File.WriteAllText(_directory.File("defaults.txt"), FactoryDefaults(ControllerPort, controllerEncrypted));
+        string defaults = FactoryDefaultsText.WriteFile(_directory.Path, FactoryDefaults(ControllerPort, controllerEncrypted));
         Engine = UspEngine.Open(new UspEngineOptions
         {
             DataDirectory = _directory.File("var"),
-            FactoryDefaultsPath = _directory.File("defaults.txt"),
+            FactoryDefaultsPath = defaults,
             EndpointId = AgentId,
             OutboundSender = Router,
         });
         Router.UseControllerMtps(Engine.GetControllerMtps);
 
-        var options = new AgentOptions { DataDir = _directory.File("var"), FactoryDefaults = _directory.File("defaults.txt"), Bind = "127.0.0.1", CoapPort = PlainPort, CoapsPort = SecurePort };
+        var options = new AgentOptions { DataDir = _directory.File("var"), FactoryDefaults = defaults, Bind = "127.0.0.1", CoapPort = PlainPort, CoapsPort = SecurePort };
         List<ICoapTransportFactory> factories = [new InMemoryTransportFactory(Network)];
         if (secure is not null)
         {
@@ -116,35 +116,10 @@ internal sealed class CoapMtpBed : IAsyncDisposable
         _directory.Dispose();
     }
 
-    private static string FactoryDefaults(int controllerPort, bool controllerEncrypted) => $"""
-        Device.LocalAgent.MTP.1.Enable "true"
-        Device.LocalAgent.MTP.1.Protocol "CoAP"
-        Device.LocalAgent.MTP.1.CoAP.Port "{PlainPort}"
-        Device.LocalAgent.MTP.1.CoAP.Path "/e/${"{"}EndpointID{"}"}"
-        Device.LocalAgent.MTP.1.CoAP.EnableEncryption "false"
-        Device.LocalAgent.MTP.2.Enable "true"
-        Device.LocalAgent.MTP.2.Protocol "CoAP"
-        Device.LocalAgent.MTP.2.CoAP.Port "{SecurePort}"
-        Device.LocalAgent.MTP.2.CoAP.Path "/e/${"{"}EndpointID{"}"}"
-        Device.LocalAgent.MTP.2.CoAP.EnableEncryption "true"
-        Device.LocalAgent.ControllerTrust.Role.1.Enable "true"
-        Device.LocalAgent.ControllerTrust.Role.1.Name "Full Access"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Enable "true"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Order "1"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Targets "Device."
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Param "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Obj "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.InstantiatedObj "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.CommandEvent "r-xn"
-        Device.LocalAgent.Controller.1.Enable "true"
-        Device.LocalAgent.Controller.1.EndpointID "{ControllerId}"
-        Device.LocalAgent.Controller.1.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
-        Device.LocalAgent.Controller.1.MTP.1.Enable "true"
-        Device.LocalAgent.Controller.1.MTP.1.Protocol "CoAP"
-        Device.LocalAgent.Controller.1.MTP.1.CoAP.Host "127.0.0.1"
-        Device.LocalAgent.Controller.1.MTP.1.CoAP.Port "{controllerPort.ToString(CultureInfo.InvariantCulture)}"
-        Device.LocalAgent.Controller.1.MTP.1.CoAP.Path "ctrl"
-        Device.LocalAgent.Controller.1.MTP.1.CoAP.EnableEncryption "{(controllerEncrypted ? "true" : "false")}"
-
-        """;
+    private static string FactoryDefaults(int controllerPort, bool controllerEncrypted) =>
+        FactoryDefaultsText.AgentCoapMtp(1, PlainPort, FactoryDefaultsText.EndpointIdPath)
+        + FactoryDefaultsText.AgentCoapMtp(2, SecurePort, FactoryDefaultsText.EndpointIdPath, encrypted: true)
+        + FactoryDefaultsText.FullAccessRole(alias: null)
+        + FactoryDefaultsText.Controller(1, ControllerId)
+        + FactoryDefaultsText.ControllerCoapMtp(1, "127.0.0.1", controllerPort, "ctrl", encrypted: controllerEncrypted);
 }

@@ -1,14 +1,21 @@
 using Usp.Proto;
 
-namespace Usp.Agent.Mtp.Coap;
+namespace Usp.DataModel.Records;
 
 /// <summary>
 /// Tells from a Record's bytes alone, without decoding its Msg, whether it asks only for a read-only request (Get,
-/// GetInstances, GetSupportedDM, GetSupportedProtocol): those are quick enough to handle on the CoAP receive thread.
-/// The engine answers a Msg whose body is not the request its header names with an error, so the header's
-/// msg_type is enough. Anything unusual (a session context, an unknown wire type, a truncated field) is not quick.
+/// GetInstances, GetSupportedDM, GetSupportedProtocol: the requests <see cref="Handlers.MessageDispatcher"/> handles
+/// outside any transaction). An MTP uses it to answer those on its receive thread. The engine answers a Msg whose
+/// body is not the request its header names with an error, so the header's msg_type is enough. Anything unusual (a
+/// session context, an unknown wire type, a truncated field) is not read-only.
 /// </summary>
-internal static class QuickRecord
+/// <remarks>
+/// A shortcut, kept here, beside the engine that decodes the Msg afterwards, so that the wire layout and the list of
+/// read-only requests live in one place. Its worth, measured when the CoAP MTP started handling read-only Records on
+/// its receive thread (README, "Read-only Records on the receive thread"): paced Get round trip 111.5 → 76.8 µs of
+/// CPU, saturated 56.6 → 48.1 µs. Peeking costs no allocation; decoding the Msg twice would allocate it twice.
+/// </remarks>
+public static class ReadOnlyRequestPeek
 {
     private const int MsgHeaderField = 1; // Msg.header
     private const int HeaderMsgTypeField = 2; // Header.msg_type
