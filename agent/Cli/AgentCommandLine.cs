@@ -14,7 +14,7 @@ namespace Usp.Agent.Cli;
 /// usp-agent --version
 /// usp-agent get|set|add|delete|operate|instances|supported-dm ARGS [--data-dir DIR] [--config FILE] [--json]
 /// usp-agent factory-reset [--data-dir DIR] [--config FILE]
-/// usp-agent ctl --agent coap[s]://HOST:PORT/PATH [--from ID] [--listen PORT] [--json] get|set|... ARGS
+/// usp-agent ctl --agent coap[s]://HOST:PORT/PATH [--from ID] [--listen PORT] [--json] [--cert F --key F --trust-store F] get|set|... ARGS
 /// </code>
 /// </summary>
 internal sealed class AgentCommandLine

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Google.Protobuf;
 using Usp.Agent.Coap;
 using Usp.Agent.ControllerSide;
+using Usp.Agent.Dtls;
 using Usp.Agent.Hosting;
 using Usp.Agent.Mtp;
 using Usp.Agent.Mtp.Coap;
@@ -11,23 +12,31 @@ using Usp.Proto;
 namespace Usp.Agent.Cli;
 
 /// <summary>What one <c>usp-agent ctl</c> invocation sends, and where.</summary>
-internal sealed record CtlRequest(Uri Agent, string FromId, string? ToId, int ListenPort, bool Json, string Verb, IReadOnlyList<string> Arguments);
+/// <param name="FromId">the Controller's EndpointID; null: the one the --cert certificate names, else <see cref="CtlCommand.DefaultFrom"/>.</param>
+/// <param name="Certificates">the DTLS files for coaps://; null for coap://.</param>
+internal sealed record CtlRequest(Uri Agent, string? FromId, string? ToId, int ListenPort, bool Json, string Verb, IReadOnlyList<string> Arguments, CtlCertificates? Certificates = null);
 
 /// <summary>
 /// A minimal USP Controller on our CoAP stack: it serves its own resource on <see cref="CtlRequest.ListenPort"/>,
-/// POSTs the request Record to the agent with that as reply-to, and waits for the agent's response Record.
+/// POSTs the request Record to the agent with that as reply-to, and waits for the agent's response Record. Over
+/// coaps:// it first opens a DTLS session with the agent (<see cref="CtlTransport"/>), which the answer comes back over.
 /// </summary>
 internal sealed class CtlClient(TextWriter output, TextWriter error)
 {
     public const string ResourcePath = "ctl";
     public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(20);
 
     public async Task<int> RunAsync(CtlRequest request, CancellationToken cancellationToken)
     {
-        if (request.Agent.Scheme == "coaps")
+        bool secure = request.Agent.Scheme == "coaps";
+        bool complete = request.Certificates is { Certificate.Length: > 0, Key.Length: > 0, TrustStore.Length: > 0 };
+        if (secure ? !complete : request.Certificates is not null)
         {
-            await error.WriteLineAsync($"usp-agent ctl: coaps (CoAP over DTLS) is not in this build; use coap://").ConfigureAwait(false);
-            return ExitCodes.Unavailable;
+            await error.WriteLineAsync(secure
+                ? "usp-agent ctl: coaps:// needs --cert, --key and --trust-store (the Controller's certificate and key, and the CA that issued the agent's certificate)"
+                : "usp-agent ctl: --cert, --key and --trust-store are for coaps:// only").ConfigureAwait(false);
+            return ExitCodes.Usage;
         }
 
         string? toId = request.ToId ?? EndpointIdFromPath(request.Agent);
@@ -50,37 +59,51 @@ internal sealed class CtlClient(TextWriter output, TextWriter error)
             return ExitCodes.Failure;
         }
 
-        var agentEndPoint = new IPEndPoint(agentAddress, request.Agent.IsDefaultPort || request.Agent.Port < 0 ? ReplyTo.CoapDefaultPort : request.Agent.Port);
+        int defaultPort = secure ? ReplyTo.CoapsDefaultPort : ReplyTo.CoapDefaultPort;
+        var agentEndPoint = new IPEndPoint(agentAddress, request.Agent.IsDefaultPort || request.Agent.Port < 0 ? defaultPort : request.Agent.Port);
         IPAddress any = agentAddress.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
         CoapEndpoint endpoint;
+        ICoapTransport transport;
+        string? certificateId;
         try
         {
-            endpoint = CoapEndpoint.BindUdp(new IPEndPoint(any, request.ListenPort), new CoapEndpointOptions(), TimeProvider.System);
+            transport = CtlTransport.Bind(new IPEndPoint(any, request.ListenPort), request.Certificates, agentEndPoint, request.Agent.Host.Trim('[', ']'), toId, error, out certificateId);
+            endpoint = new CoapEndpoint(transport, new CoapEndpointOptions(), TimeProvider.System);
         }
         catch (SocketException e)
         {
             await error.WriteLineAsync($"usp-agent ctl: cannot listen on UDP port {request.ListenPort}: {e.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
+        catch (AgentConfigurationException e)
+        {
+            await error.WriteLineAsync($"usp-agent ctl: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Configuration;
+        }
 
         await using (endpoint.ConfigureAwait(false))
         {
+            string fromId = request.FromId ?? certificateId ?? CtlCommand.DefaultFrom;
             string msgId = UspRecords.NewMsgId("ctl");
             var answer = new TaskCompletionSource<Msg>(TaskCreationOptions.RunContinuationsAsynchronously);
             var server = new CoapServer(endpoint);
-            server.AddResource(new CoapResource(ResourcePath, (incoming, _) => ValueTask.FromResult(Receive(incoming, request.FromId, msgId, answer)))
+            server.AddResource(new CoapResource(ResourcePath, (incoming, _) => ValueTask.FromResult(Receive(incoming, fromId, msgId, answer)))
             {
                 AllowedMethods = UspCoapRequest.Methods,
                 AcceptedContentFormats = UspCoapRequest.ContentFormats,
             });
             endpoint.Start();
+            if (transport is DtlsCoapTransport dtls && !await HandshakeAsync(dtls, agentEndPoint, cancellationToken).ConfigureAwait(false))
+            {
+                return ExitCodes.Failure;
+            }
 
             Msg msg = UspRequests.Build(request.Verb, request.Arguments, msgId);
-            byte[] record = UspRecords.Wrap(msg, request.FromId, toId).ToByteArray();
+            byte[] record = UspRecords.Wrap(msg, fromId, toId).ToByteArray();
             var local = new LocalAddress(any);
             var poster = new CoapRecordPoster(endpoint);
             var delivery = await poster.PostAsync(agentEndPoint.Address.ToString(), agentEndPoint.Port, request.Agent.AbsolutePath,
-                address => ReplyTo.Format(local.Towards(address).ToString(), endpoint.LocalEndPoint.Port, ResourcePath, secure: false, ReplyToForm.Uri),
+                address => ReplyTo.Format(local.Towards(address).ToString(), endpoint.LocalEndPoint.Port, ResourcePath, secure, ReplyToForm.Uri),
                 record, cancellationToken).ConfigureAwait(false);
             if (!delivery.Succeeded)
             {
@@ -102,6 +125,21 @@ internal sealed class CtlClient(TextWriter output, TextWriter error)
             FormattedResponse formatted = UspResponseFormatter.Format(response, request.Json);
             await (formatted.Succeeded ? output : error).WriteLineAsync(formatted.Body).ConfigureAwait(false);
             return formatted.Succeeded ? ExitCodes.Success : ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>Opens the DTLS session first, so that a refused handshake is reported as such (the transport logs why).</summary>
+    private async Task<bool> HandshakeAsync(DtlsCoapTransport dtls, IPEndPoint agent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dtls.ConnectAsync(agent, cancellationToken).WaitAsync(HandshakeTimeout + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or TimeoutException)
+        {
+            await error.WriteLineAsync($"usp-agent ctl: no DTLS session with {agent}: {e.Message}").ConfigureAwait(false);
+            return false;
         }
     }
 

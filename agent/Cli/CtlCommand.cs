@@ -33,7 +33,7 @@ internal sealed class CtlCommand
         });
         var from = new Option<string>("--from")
         {
-            Description = $"The Controller's Endpoint ID [default: {DefaultFrom}]",
+            Description = $"The Controller's Endpoint ID [default: the one --cert names, else {DefaultFrom}]",
             HelpName = "ID",
             Recursive = true,
         };
@@ -63,29 +63,44 @@ internal sealed class CtlCommand
             }
         });
 
-        Command = new Command("ctl", "Act as a USP Controller: send one request to an agent over CoAP and print the response");
+        Option<string> cert = FileOption("--cert", "coaps: the Controller's certificate (PEM, leaf first), e.g. controller.pem from gen-cert or <data-dir>/dtls/");
+        Option<string> key = FileOption("--key", "coaps: the Controller certificate's private key (PEM)");
+        Option<string> trustStore = FileOption("--trust-store", "coaps: the CA certificates (PEM) the agent's certificate must chain to, e.g. ca.pem");
+
+        Command = new Command("ctl", "Act as a USP Controller: send one request to an agent over CoAP (or CoAP over DTLS) and print the response");
         Command.Options.Add(agent);
         Command.Options.Add(from);
         Command.Options.Add(listen);
         Command.Options.Add(json);
         Command.Options.Add(to);
+        Command.Options.Add(cert);
+        Command.Options.Add(key);
+        Command.Options.Add(trustStore);
         foreach (Command verb in DataModelVerbs.Create())
         {
             verb.SetAction((parse, cancellationToken) => new CtlClient(output, error).RunAsync(
                 new CtlRequest(
                     new Uri(parse.GetValue(agent)!, UriKind.Absolute),
-                    parse.GetValue(from) ?? DefaultFrom,
+                    parse.GetValue(from),
                     parse.GetValue(to),
                     parse.GetValue(listen),
                     parse.GetValue(json),
                     verb.Name,
-                    DataModelVerbs.RequestArguments(parse, verb)),
+                    DataModelVerbs.RequestArguments(parse, verb),
+                    Certificates(parse.GetValue(cert), parse.GetValue(key), parse.GetValue(trustStore))),
                 cancellationToken));
             Command.Subcommands.Add(verb);
         }
     }
 
     public Command Command { get; }
+
+    private static Option<string> FileOption(string name, string description) =>
+        new(name) { Description = description, HelpName = "FILE", Recursive = true };
+
+    /// <summary>The DTLS files when any is given (all three are then required: <see cref="CtlClient"/> says which use is wrong).</summary>
+    private static CtlCertificates? Certificates(string? certificate, string? key, string? trustStore) =>
+        certificate is null && key is null && trustStore is null ? null : new CtlCertificates(certificate ?? "", key ?? "", trustStore ?? "");
 
     /// <summary>Why the text is not a USP CoAP URI the agent can be reached at, or null when it is one.</summary>
     public static string? AgentUriProblem(string text)

@@ -45,6 +45,13 @@ internal sealed class ConsoleAnnouncer(TextWriter output, AgentOptions options, 
         if (state.ListeningUris.Count > 0)
         {
             output.WriteLine($"query it: {SelfCommand.Describe()} ctl --agent {Reachable(state.ListeningUris[0])} get Device.DeviceInfo.");
+            if (state.ListeningUris.FirstOrDefault(u => u.StartsWith("coaps://", StringComparison.Ordinal)) is { } secure && options.Certificate is null)
+            {
+                string dtls = Path.Combine(options.DataDir, "dtls");
+                output.WriteLine($"query it over coaps: {SelfCommand.Describe()} ctl --agent {Reachable(secure)} --cert {Path.Combine(dtls, "controller.pem")} " +
+                    $"--key {Path.Combine(dtls, "controller.key")} --trust-store {Path.Combine(dtls, "ca.pem")} get Device.DeviceInfo.");
+            }
+
             output.WriteLine(ReadyLinePrefix);
         }
         else

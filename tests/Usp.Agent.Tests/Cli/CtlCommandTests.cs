@@ -5,14 +5,38 @@ namespace Usp.Agent.Tests.Cli;
 
 public sealed class CtlCommandTests
 {
-    [Fact]
-    public async Task Ctl_over_coaps_is_refused_with_69_because_this_build_has_no_DTLS()
+    [Theory]
+    [InlineData("ctl", "--agent", "coaps://[fd00::1]:5684/e/os::gw", "--from", "proto::ctl-1", "operate", "Device.Reboot()")]
+    [InlineData("ctl", "--agent", "coaps://127.0.0.1:5684/e/os::gw", "--cert", "c.pem", "--key", "c.key", "get", "Device.")]
+    public async Task Ctl_over_coaps_without_all_three_certificate_files_is_a_usage_error(params string[] args)
     {
         var cli = new CommandLineHarness();
 
-        Assert.Equal(ExitCodes.Unavailable, await cli.InvokeAsync("ctl", "--agent", "coaps://[fd00::1]:5684/e/os::gw", "--from", "proto::ctl-1", "--json", "operate", "Device.Reboot()"));
+        Assert.Equal(ExitCodes.Usage, await cli.InvokeAsync(args));
 
-        Assert.Contains("coaps (CoAP over DTLS) is not in this build", cli.Error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("coaps:// needs --cert, --key and --trust-store", cli.Error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Certificate_files_with_coap_are_a_usage_error()
+    {
+        var cli = new CommandLineHarness();
+
+        Assert.Equal(ExitCodes.Usage, await cli.InvokeAsync("ctl", "--agent", "coap://127.0.0.1:5683/e/os::gw", "--cert", "c.pem", "--key", "c.key", "--trust-store", "ca.pem", "get", "Device."));
+
+        Assert.Contains("are for coaps:// only", cli.Error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_certificate_file_is_a_configuration_error_naming_the_option_and_file()
+    {
+        var cli = new CommandLineHarness();
+        string missing = Path.Combine(Path.GetTempPath(), $"no-such-{Guid.NewGuid():N}.pem");
+
+        Assert.Equal(ExitCodes.Configuration, await cli.InvokeAsync("ctl", "--agent", "coaps://127.0.0.1:5684/e/os::gw", "--cert", missing, "--key", missing, "--trust-store", missing, "get", "Device."));
+
+        Assert.Contains("--cert", cli.Error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(missing, cli.Error.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -15,6 +15,17 @@ namespace Usp.Agent.Tests.Dtls;
 /// </summary>
 public class CoapsEndToEndTests
 {
+    /// <summary>Factory-default lines for a coaps MTP (MTP.2) beside E2EAgent's coap one.</summary>
+    internal const string CoapsMtp = """
+
+        Device.LocalAgent.MTP.2.Enable "true"
+        Device.LocalAgent.MTP.2.Protocol "CoAP"
+        Device.LocalAgent.MTP.2.CoAP.Port "5684"
+        Device.LocalAgent.MTP.2.CoAP.Path "/e/${EndpointID}"
+        Device.LocalAgent.MTP.2.CoAP.EnableEncryption "true"
+
+        """;
+
     internal sealed class Bed : IAsyncDisposable
     {
         private readonly TempDirectory _directory = new();
@@ -55,23 +66,21 @@ public class CoapsEndToEndTests
 
         public string File(string name) => _directory.File(name);
 
+        /// <summary><c>usp-agent ctl</c> over coaps to this agent with the given Controller certificate (the Bed's CA as trust store).</summary>
+        public Task<(int ExitCode, string Output, string Error)> CtlAsync(string certificate, string key, params string[] request) =>
+            AgentProcess.CliAsync(["ctl", "--agent", $"coaps://127.0.0.1:{CoapsPort}/e/{E2EAgent.AgentId}",
+                "--cert", certificate, "--key", key, "--trust-store", Pki.CaCertificate, .. request]);
+
         /// <param name="absoluteTime">Agent:AbsoluteTime: auto, true or false.</param>
-        public static async Task<Bed> StartAsync(string absoluteTime = "auto")
+        /// <param name="extraDefaults">factory-default lines added after E2EAgent's and the coaps MTP's; <c>{controllerPort}</c> is s_server's port.</param>
+        public static async Task<Bed> StartAsync(string absoluteTime = "auto", string extraDefaults = "")
         {
             var directory = new TempDirectory();
             System.IO.File.WriteAllText(directory.File("config.json"), $$"""{ "Agent": { "AbsoluteTime": "{{absoluteTime}}" } }""");
+            int controllerPort = FreePort.Udp();
             var pki = new DevelopmentIdentity(directory.File("pki"));
             pki.Generate(E2EAgent.AgentId, E2EAgent.RawId, DateTimeOffset.UtcNow);
-            System.IO.File.WriteAllText(directory.File("factory-defaults.txt"), E2EAgent.FactoryDefaultsFor(FreePort.Udp()) + """
-
-                Device.LocalAgent.MTP.2.Enable "true"
-                Device.LocalAgent.MTP.2.Protocol "CoAP"
-                Device.LocalAgent.MTP.2.CoAP.Port "5684"
-                Device.LocalAgent.MTP.2.CoAP.Path "/e/${EndpointID}"
-                Device.LocalAgent.MTP.2.CoAP.EnableEncryption "true"
-
-                """);
-            int controllerPort = FreePort.Udp();
+            System.IO.File.WriteAllText(directory.File("factory-defaults.txt"), E2EAgent.FactoryDefaultsFor(FreePort.Udp()) + CoapsMtp + extraDefaults.Replace("{controllerPort}", controllerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
             var info = new ProcessStartInfo("openssl") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
             foreach (string a in new[]
                      {
@@ -148,5 +157,32 @@ public class CoapsEndToEndTests
 
         Assert.True(await Eventually(() => bed.ControllerOutput.Contains("honest-1", StringComparison.Ordinal), TimeSpan.FromSeconds(20)), bed.Agent.Output);
         Assert.DoesNotContain("spoof-1", bed.ControllerOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ANotificationToAControllerWhoseMtpIsCoaps_GoesOverDtlsFromTheAgentAsClient_ToOpenSslServer()
+    {
+        // Controller.3 (proto::e2e-raw, whose certificate s_server presents) has a coaps MTP at s_server and subscribes to Boot!.
+        await using var bed = await Bed.StartAsync(extraDefaults: $"""
+            Device.LocalAgent.Controller.3.MTP.1.Enable "true"
+            Device.LocalAgent.Controller.3.MTP.1.Protocol "CoAP"
+            Device.LocalAgent.Controller.3.MTP.1.CoAP.Host "127.0.0.1"
+            Device.LocalAgent.Controller.3.MTP.1.CoAP.Port "{"{"}controllerPort{"}"}"
+            Device.LocalAgent.Controller.3.MTP.1.CoAP.Path "ctrl"
+            Device.LocalAgent.Controller.3.MTP.1.CoAP.EnableEncryption "true"
+            Device.LocalAgent.Subscription.1.Enable "true"
+            Device.LocalAgent.Subscription.1.ID "boot-over-dtls"
+            Device.LocalAgent.Subscription.1.Recipient "Device.LocalAgent.Controller.3"
+            Device.LocalAgent.Subscription.1.NotifType "Event"
+            Device.LocalAgent.Subscription.1.ReferenceList "Device.Boot!"
+
+            """);
+
+        // The agent opened the DTLS session itself (as client), checked that s_server's certificate names proto::e2e-raw,
+        // and the Notify (Boot!, subscription boot-over-dtls) arrived decrypted at s_server.
+        Assert.True(await Eventually(() => bed.ControllerOutput.Contains("boot-over-dtls", StringComparison.Ordinal), TimeSpan.FromSeconds(30)),
+            $"s_server saw: {bed.ControllerOutput}\nagent:\n{bed.Agent.Output}");
+        Assert.Contains("Boot!", bed.ControllerOutput, StringComparison.Ordinal);
+        Assert.Contains($"DTLS session to 127.0.0.1:{bed.ControllerPort} established: {E2EAgent.RawId}", bed.Agent.Output, StringComparison.Ordinal);
     }
 }
