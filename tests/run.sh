@@ -148,24 +148,6 @@ if [ "${USP_TESTS_PUBLISHED:-1}" != 0 ]; then
   done
 fi
 
-# --- what deploy/ ships: unit, packages, overlays (needs root: chroot and mounts) --------------------
-passed=0 failed=0 skipped=0
-if [ "$(id -u)" -eq 0 ]; then
-  say "running tests/deploy/run.sh"
-  tests/deploy/run.sh "$results/deploy.counts" || true
-  if [ ! -f "$results/deploy.counts" ]; then
-    say "tests/deploy/run.sh ended without results"
-    crashed=$((crashed + 1))
-  else
-    passed=$((passed + $(sed -n 's/.*passed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
-    failed=$((failed + $(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
-    skipped=$((skipped + $(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
-  fi
-else
-  say "tests/deploy/run.sh skipped: it needs root (chroot, mount)"
-  skipped=$((skipped + 1))
-fi
-
 # --- QEMU system VMs: x64 and arm64 guests booting the agent under systemd ----------------------------------
 vm_passed=0 vm_failed=0 vm_skipped=0
 if [ "$qemu_vms" = 1 ]; then
@@ -185,6 +167,24 @@ if [ "$qemu_vms" = 1 ]; then
 else
   say "skipping the QEMU VM tests (they need root; USP_SKIP_QEMU=1 skips them too)"
   vm_skipped=2
+fi
+
+# --- what deploy/ ships: unit, packages, overlays (needs root: chroot and mounts) --------------------
+passed=0 failed=0 skipped=0
+if [ "$(id -u)" -eq 0 ]; then
+  say "running tests/deploy/run.sh"
+  tests/deploy/run.sh "$results/deploy.counts" || true
+  if [ ! -f "$results/deploy.counts" ]; then
+    say "tests/deploy/run.sh ended without results"
+    crashed=$((crashed + 1))
+  else
+    passed=$((passed + $(sed -n 's/.*passed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+    failed=$((failed + $(sed -n 's/.*failed=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+    skipped=$((skipped + $(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' "$results/deploy.counts")))
+  fi
+else
+  say "tests/deploy/run.sh skipped: it needs root (chroot, mount)"
+  skipped=$((skipped + 1))
 fi
 
 # --- summary from the TRX files ---------------------------------------------------------------------
