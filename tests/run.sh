@@ -187,6 +187,25 @@ else
   skipped=$((skipped + 1))
 fi
 
+# --- the load generator of bench/run.sh: a few requests over coap and coaps to the published agent ------------
+smoke_agent=""
+for candidate in out/linux-x64/usp-agent out/linux-x64-aot/usp-agent; do
+  [ -n "$smoke_agent" ] || [ ! -x "$candidate" ] || smoke_agent=$candidate
+done
+if [ -n "$smoke_agent" ]; then
+  say "running the load generator's smoke test (bench/Usp.Bench: load smoke against $smoke_agent)"
+  if dotnet "bench/Usp.Bench/bin/$configuration/net10.0/Usp.Bench.dll" load smoke --build "x64=$smoke_agent" >"$results/bench-smoke.log" 2>&1; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    say "load generator smoke test failed:"
+    cat "$results/bench-smoke.log" >&2
+  fi
+else
+  say "load generator smoke test skipped: no published x64 agent in out/ (./publish.sh first)"
+  skipped=$((skipped + 1))
+fi
+
 # --- summary from the TRX files ---------------------------------------------------------------------
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue

@@ -7,8 +7,9 @@ using Usp.Proto;
 namespace Usp.Bench;
 
 /// <summary>
-/// Latency of a Get of <c>Device.</c> through the engine (Record decode, resolve, read, response
-/// encode) with 1,000 Subscription rows in the data model (~17,000 parameters).
+/// A Get through the engine (Record decode, resolve, read, response encode) with 1 and 1,000 Subscription rows in the
+/// data model (1,000: ~17,000 parameters): of all of <c>Device.</c>, and of a search expression over the rows.
+///   dotnet run -c Release --project bench/Usp.Bench -- --filter '*EngineGet*'
 /// </summary>
 [MemoryDiagnoser]
 public class EngineGetBenchmarks
@@ -22,9 +23,20 @@ public class EngineGetBenchmarks
         Header = new Header { MsgType = Header.Types.MsgType.Get },
         Body = new Body { Request = new Request { Get = new Get { ParamPaths = { "Device." } } } },
     };
+    private readonly Msg _search = new()
+    {
+        Header = new Header { MsgType = Header.Types.MsgType.Get },
+        Body = new Body
+        {
+            Request = new Request
+            {
+                Get = new Get { ParamPaths = { "Device.LocalAgent.Subscription.[NotifType==\"ValueChange\"&&ID==\"sub-0-0\"].ReferenceList" } },
+            },
+        },
+    };
     private long _msgId;
 
-    [Params(1000)]
+    [Params(1, 1000)]
     public int Instances { get; set; }
 
     [GlobalSetup]
@@ -33,12 +45,24 @@ public class EngineGetBenchmarks
         _dataDirectory = Path.Combine(Path.GetTempPath(), "usp-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dataDirectory);
         var defaults = Path.Combine(_dataDirectory, "defaults.txt");
-        File.WriteAllText(defaults, $"Device.LocalAgent.Controller.1.EndpointID \"{Controller}\"\nDevice.LocalAgent.Controller.1.Enable \"true\"\n");
+        File.WriteAllText(defaults, $"""
+            Device.LocalAgent.ControllerTrust.Role.1.Enable "true"
+            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Enable "true"
+            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Targets "Device."
+            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Param "rw-n"
+            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Obj "rw-n"
+            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.InstantiatedObj "rw-n"
+            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.CommandEvent "r-xn"
+            Device.LocalAgent.Controller.1.EndpointID "{Controller}"
+            Device.LocalAgent.Controller.1.Enable "true"
+            Device.LocalAgent.Controller.1.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
+
+            """);
         _engine = UspEngine.Open(new UspEngineOptions { DataDirectory = _dataDirectory, FactoryDefaultsPath = defaults, EndpointId = Agent });
-        for (int batch = 0; batch < Instances / 100; batch++)
+        for (int batch = 0; batch * 100 < Instances; batch++)
         {
             var add = new Add { AllowPartial = false };
-            for (int i = 0; i < 100; i++)
+            for (int i = 0; i < Math.Min(100, Instances - (batch * 100)); i++)
             {
                 add.CreateObjs.Add(new Add.Types.CreateObject
                 {
@@ -55,6 +79,20 @@ public class EngineGetBenchmarks
             var result = _engine.HandleRecord(Wrap(msg), SenderIdentity.Unauthenticated);
             if (result.Responses.Count != 1)
                 throw new InvalidOperationException("Setup Add was not answered: " + result.DropReason);
+            Msg answer = Msg.Parser.ParseFrom(Record.Parser.ParseFrom(result.Responses[0].ToByteArray()).NoSessionContext.Payload);
+            if (answer.Body.Response?.AddResp is null || answer.Body.Response.AddResp.CreatedObjResults.Any(r => r.OperStatus.OperSuccess is null))
+                throw new InvalidOperationException("Setup Add failed: " + answer);
+        }
+
+        foreach (Msg request in new[] { _get, _search })
+        {
+            request.Header.MsgId = "check-" + Interlocked.Increment(ref _msgId);
+            var checkResult = _engine.HandleRecord(Wrap(request), SenderIdentity.Unauthenticated);
+            Msg answer = Msg.Parser.ParseFrom(Record.Parser.ParseFrom(checkResult.Responses[0].ToByteArray()).NoSessionContext.Payload);
+            int parameters = answer.Body.Response?.GetResp?.ReqPathResults.Sum(r => r.ErrCode == 0 ? r.ResolvedPathResults.Sum(p => p.ResultParams.Count) : -1_000_000) ?? -1;
+            if (parameters <= 0)
+                throw new InvalidOperationException("the Get was not answered as expected: " + answer);
+            Console.WriteLine($"// {request.Body.Request.Get.ParamPaths[0]}: {parameters} parameters with {Instances} instances");
         }
     }
 
@@ -63,6 +101,15 @@ public class EngineGetBenchmarks
     {
         _get.Header.MsgId = "get-" + Interlocked.Increment(ref _msgId);
         var result = _engine.HandleRecord(Wrap(_get), SenderIdentity.Unauthenticated);
+        return result.Responses[0].ToByteArray().Length;
+    }
+
+    /// <summary>Path resolution with a search expression: every row is tested against two conditions.</summary>
+    [Benchmark]
+    public int GetSearchExpression()
+    {
+        _search.Header.MsgId = "search-" + Interlocked.Increment(ref _msgId);
+        var result = _engine.HandleRecord(Wrap(_search), SenderIdentity.Unauthenticated);
         return result.Responses[0].ToByteArray().Length;
     }
 
