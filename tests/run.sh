@@ -34,6 +34,17 @@ if [ "${USP_TESTS_PUBLISHED:-1}" != 0 ]; then
 fi
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
+# The QEMU system-VM tests (tests/qemu, as root only): the emulators, qemu-img, debootstrap and qemu-user for
+# the guests' roots, what builds the out-of-tree kernel modules (make, gcc-12, the arm64 cross compiler), and
+# the NativeAOT toolchain for the agent both guests run (when .ci/run has not published it).
+qemu_vms=1
+[ "$(id -u)" -eq 0 ] || qemu_vms=0
+[ "${USP_SKIP_QEMU:-0}" = 1 ] && qemu_vms=0
+if [ "$qemu_vms" = 1 ]; then
+  apt_packages+=(qemu-system-x86 qemu-system-arm qemu-user-static qemu-utils debootstrap kmod cpio xz-utils
+    e2fsprogs make gcc-12 gcc-aarch64-linux-gnu python3 clang lld binutils libc6-dev libc6-dev-arm64-cross
+    libgcc-12-dev-arm64-cross binutils-aarch64-linux-gnu)
+fi
 
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -72,6 +83,17 @@ fi
 tests/interop/fetch-usp-schemas.sh
 
 command -v dotnet >/dev/null 2>&1 || { say "the .NET SDK (dotnet) is not on PATH"; exit 2; }
+
+# --- the VM tests' guest images build (or come from their cache) while the solution builds and tests ------
+mkdir -p "$work"
+qemu_image_pids=()
+if [ "$qemu_vms" = 1 ]; then
+  for arch in x64 arm64; do
+    say "preparing the $arch guest image in the background (log: tests/.work/qemu-image-$arch.log)"
+    tests/qemu/run.sh "$arch" --image-only >"$work/qemu-image-$arch.log" 2>&1 &
+    qemu_image_pids+=($!)
+  done
+fi
 
 # --- restore and build once -----------------------------------------------------------------------
 say "restoring and building ($configuration)"
@@ -129,6 +151,27 @@ if [ "${USP_TESTS_PUBLISHED:-1}" != 0 ]; then
   done
 fi
 
+# --- QEMU system VMs: x64 and arm64 guests booting the agent under systemd ----------------------------------
+vm_passed=0 vm_failed=0 vm_skipped=0
+if [ "$qemu_vms" = 1 ]; then
+  for pid in "${qemu_image_pids[@]}"; do wait "$pid" || true; done
+  for arch in x64 arm64; do
+    say "running tests/qemu/run.sh $arch"
+    log="$results/qemu-$arch.log"
+    status=0
+    tests/qemu/run.sh "$arch" 2>&1 | tee "$log" || status=$?
+    ok=$(grep -c '^ok - ' "$log" || true)
+    not_ok=$(grep -c '^not ok - ' "$log" || true)
+    # A run that fails before its checks (image build, boot) counts as one failure.
+    [ "$status" -eq 0 ] || [ "$not_ok" -gt 0 ] || not_ok=1
+    vm_passed=$((vm_passed + ok))
+    vm_failed=$((vm_failed + not_ok))
+  done
+else
+  say "skipping the QEMU VM tests (they need root; USP_SKIP_QEMU=1 skips them too)"
+  vm_skipped=2
+fi
+
 # --- what deploy/ ships: unit, packages, overlays (needs root: chroot and mounts) --------------------
 passed=0 failed=0 skipped=0
 if [ "$(id -u)" -eq 0 ]; then
@@ -175,7 +218,9 @@ for trx in "$results"/*.trx; do
   failed=$((failed + $(count failed) + $(count error) + $(count timeout) + $(count aborted)))
   skipped=$((skipped + $(count notExecuted)))
 done
-failed=$((failed + crashed))
+failed=$((failed + crashed + vm_failed))
+passed=$((passed + vm_passed))
+skipped=$((skipped + vm_skipped))
 
 summary="$passed passed, $failed failed"
 [ "$skipped" -eq 0 ] || summary="$summary, $skipped skipped"
