@@ -10,7 +10,8 @@ namespace Usp.Hal.Linux;
 /// <summary>
 /// The Linux kernel's interfaces: GPIO character devices through libgpiod (<see cref="LibGpiodDriver"/>, one
 /// controller per chip), lines by offset or by name (read from the chip with the GPIO ioctls, so gpio-sim lines are
-/// found by the names its configuration gave them), and i2c-dev (<c>/dev/i2c-N</c>). What is missing — libgpiod, a
+/// found by the names its configuration gave them), and i2c-dev (<c>/dev/i2c-N</c>; on an SMBus-only adapter through
+/// <see cref="SmbusI2cDevice"/>). What is missing — libgpiod, a
 /// chip, a line, a bus — is named in the error.
 /// </summary>
 public sealed class LinuxBackend(string systemRoot = "/") : IHalBackend
@@ -54,7 +55,11 @@ public sealed class LinuxBackend(string systemRoot = "/") : IHalBackend
             throw new HalDeviceUnavailableException($"I2C bus {bus} is not there: no {path} (load i2c-dev, enable the bus, or set the device's Bus)");
         try
         {
-            return I2cDevice.Create(new I2cConnectionSettings(bus, address));
+            var settings = new I2cConnectionSettings(bus, address);
+            // An SMBus-only adapter cannot make the plain I2C transfers System.Device.I2c's device makes.
+            return (LinuxSmbus.Functionality(path) & LinuxSmbus.FuncI2c) != 0
+                ? I2cDevice.Create(settings)
+                : new SmbusI2cDevice(settings, LinuxSmbus.Open(path, address));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
         {

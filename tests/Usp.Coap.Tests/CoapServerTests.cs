@@ -307,6 +307,25 @@ public class CoapServerTests
     }
 
     [Fact]
+    public async Task Block1_upload_that_never_finishes_is_dropped_after_exchange_lifetime_with_no_further_traffic()
+    {
+        await using var bed = CoapTestBed.Create();
+        bed.Server.AddResource(UspEndpoint("e/agent"));
+        var peer = bed.CreateRawPeer();
+        peer.Send(bed.ServerAddress, Block1Request(1, new CoapBlockOption(0, true, 2), 64));
+        peer.Send(bed.ServerAddress, Block1Request(2, new CoapBlockOption(1, true, 2), 64));
+        Assert.Equal(1, bed.Server.ActiveBlock1Transfers);
+        Assert.Equal(128, bed.Server.BufferedBlock1Bytes);
+
+        // The lifetime counts from the last block; nothing else arrives, the buffer is freed all the same.
+        bed.Clock.Advance(bed.ServerOptions.ExchangeLifetime - TimeSpan.FromSeconds(1));
+        Assert.Equal(1, bed.Server.ActiveBlock1Transfers);
+        bed.Clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(0, bed.Server.ActiveBlock1Transfers);
+        Assert.Equal(0, bed.Server.BufferedBlock1Bytes);
+    }
+
+    [Fact]
     public async Task Large_response_is_served_in_block2_blocks_and_fetched_whole_by_the_client()
     {
         await using var bed = CoapTestBed.Create();

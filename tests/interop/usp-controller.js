@@ -4,9 +4,11 @@
 // fetch-usp-schemas.sh). Nothing here uses the agent's own code.
 //
 //   node usp-controller.js --from proto::ctrl [--schema-dir DIR] [--reply-form uri|seed]
-//                          [--listen-port N] [--auto-notify-resp]
+//                          [--listen-port N] [--auto-notify-resp] [--reply-host HOST]
 //
-// It listens for Records POSTed to coap://127.0.0.1:<port>/ctrl and talks JSON lines:
+// It listens for Records POSTed to coap://127.0.0.1:<port>/ctrl and talks JSON lines (--reply-host puts
+// another host in the reply-to it sends, e.g. 10.0.2.2, the address a QEMU guest reaches the host's
+// loopback by):
 //   stdout  {"event":"listening","port":N,"replyTo":"..."}
 //           {"event":"record","from":..,"to":..,"version":..,"msg":{...},"coap":{"contentFormat":..,"query":[..]}}
 //           {"event":"bad-record","error":"...","coap":{...}}
@@ -24,7 +26,7 @@ const coap = require('coap');
 const { loadUsp } = require('./usp-schemas');
 
 function parseArgs(argv) {
-  const args = { from: 'proto::usp-controller', replyForm: 'uri', listenPort: 0, autoNotifyResp: false,
+  const args = { from: 'proto::usp-controller', replyForm: 'uri', listenPort: 0, autoNotifyResp: false, replyHost: '127.0.0.1',
     schemaDir: path.join(__dirname, 'usp-schemas') };
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i];
@@ -34,6 +36,7 @@ function parseArgs(argv) {
       case '--reply-form': args.replyForm = next(); break;
       case '--listen-port': args.listenPort = Number(next()); break;
       case '--auto-notify-resp': args.autoNotifyResp = true; break;
+      case '--reply-host': args.replyHost = next(); break;
       default: throw new Error(`unknown argument ${argv[i]}`);
     }
   }
@@ -156,7 +159,7 @@ server.on('request', (req, res) => {
 
 server.listen(args.listenPort, '127.0.0.1', () => {
   const port = server._sock.address().port;
-  replyTo = `coap://127.0.0.1:${port}/${ourPath}`;
+  replyTo = `coap://${args.replyHost}:${port}/${ourPath}`;
   emit({ event: 'listening', port, replyTo });
   const rl = readline.createInterface({ input: process.stdin });
   rl.on('line', handleCommand);

@@ -16,9 +16,10 @@ internal enum Block1Outcome
 /// <summary>
 /// Server side of RFC 7959 Block1: reassembles request bodies per (peer, request) in order, within the
 /// size cap, the per-peer and global limits on concurrent transfers and a global byte budget; stale
-/// transfers expire.
+/// transfers expire EXCHANGE_LIFETIME after their last block, on a timer armed only while a transfer is open, so an
+/// upload that never finishes frees its buffer even when no other Block1 request comes.
 /// </summary>
-internal sealed class Block1Reassembler(CoapEndpointOptions options)
+internal sealed class Block1Reassembler(CoapEndpointOptions options, TimeProvider time)
 {
     /// <summary>A Size1 announcement alone never reserves more than this; buffers grow with real data.</summary>
     private const int MaxInitialCapacity = 64 * 1024;
@@ -26,6 +27,7 @@ internal sealed class Block1Reassembler(CoapEndpointOptions options)
     private readonly Lock _gate = new();
     private readonly Dictionary<(IPEndPoint Peer, string Key), Upload> _uploads = [];
     private long _bufferedBytes;
+    private ITimer? _expiry;
 
     internal long BufferedBytes
     {
@@ -103,6 +105,7 @@ internal sealed class Block1Reassembler(CoapEndpointOptions options)
             upload.Expires = now + options.ExchangeLifetime;
             if (block.More)
             {
+                _expiry ??= time.CreateTimer(static state => ((Block1Reassembler)state!).Expire(), this, options.ExchangeLifetime, Timeout.InfiniteTimeSpan);
                 return Block1Outcome.Continue;
             }
             Drop(id);
@@ -122,6 +125,23 @@ internal sealed class Block1Reassembler(CoapEndpointOptions options)
             }
         }
         return count;
+    }
+
+    /// <summary>The expiry timer: drops the stale transfers, then waits for the next one to fall due, or ends.</summary>
+    private void Expire()
+    {
+        lock (_gate)
+        {
+            _expiry?.Dispose();
+            _expiry = null;
+            DateTimeOffset now = time.GetUtcNow();
+            Purge(now);
+            if (_uploads.Count > 0)
+            {
+                TimeSpan due = _uploads.Values.Min(u => u.Expires) - now;
+                _expiry = time.CreateTimer(static state => ((Block1Reassembler)state!).Expire(), this, due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            }
+        }
     }
 
     private void Purge(DateTimeOffset now)

@@ -5,9 +5,9 @@ namespace Usp.Agent.Coap;
 /// request bodies (<see cref="Block1Reassembler"/>), answers follow-up Block2 requests from the cached body
 /// (<see cref="Block2ResponseCache"/>) and slices a large response into Block2 blocks. The server only asks it.
 /// </summary>
-internal sealed class BlockwiseServer(CoapEndpointOptions options)
+internal sealed class BlockwiseServer(CoapEndpointOptions options, TimeProvider time)
 {
-    private readonly Block1Reassembler _block1 = new(options);
+    private readonly Block1Reassembler _block1 = new(options, time);
     private readonly Block2ResponseCache _block2 = new(options);
 
     public int ActiveBlock1Transfers => _block1.ActiveCount;

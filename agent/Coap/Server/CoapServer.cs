@@ -20,7 +20,7 @@ public sealed class CoapServer
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         _endpoint = endpoint;
-        _blockwise = new BlockwiseServer(endpoint.Options);
+        _blockwise = new BlockwiseServer(endpoint.Options, endpoint.TimeProvider);
         endpoint.SetRequestHandler(HandleAsync);
     }
 

@@ -44,6 +44,15 @@ public class DtlsTransportTests
         Assert.Equal("TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8", controller.CipherSuite);
         Assert.Equal(DtlsTestPki.AgentId, clientTransport.PeerIdentity(serverTransport.LocalEndPoint)!.EndpointId);
         Assert.True(serverTransport.HelloVerifyRequestsSent >= 1);
+
+        // The handshake thread logs the session after marking it established, and the receive thread may serve the
+        // request in between: on a loaded machine the answer can come back before the line is written.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!serverLog.Text.Contains("established", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
         Assert.Contains("established", serverLog.Text, StringComparison.Ordinal);
     }
 }

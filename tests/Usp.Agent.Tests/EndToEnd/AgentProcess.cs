@@ -95,12 +95,16 @@ internal sealed class AgentProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL: no shutdown code runs, nothing is flushed or checkpointed.</summary>
-    public async Task KillAsync()
+    /// <param name="afterSignal">Runs right after the signal is sent, before the wait for the exit.</param>
+    public async Task KillAsync(Action? afterSignal = null)
     {
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
+            // The agent runs no children: a plain kill(2), without walking /proc for a process tree first.
+            _process.Kill();
         }
+
+        afterSignal?.Invoke();
 
         await _process.WaitForExitAsync();
     }

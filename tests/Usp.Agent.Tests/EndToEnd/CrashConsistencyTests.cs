@@ -7,7 +7,8 @@ namespace Usp.Agent.Tests.EndToEnd;
 
 /// <summary>
 /// The real usp-agent process takes a seeded stream of Add/Set/Delete requests from the node Controller over
-/// CoAP and is killed with SIGKILL at seeded random moments. After each kill: the database passes
+/// CoAP and is killed with SIGKILL at seeded random moments while the stream goes on, so that nearly every kill
+/// lands while a request is in flight (the test counts them and fails if fewer than half do). After each kill: the database passes
 /// <c>PRAGMA integrity_check</c> (opened read-only, before the restart); after each restart every acknowledged
 /// change is there, the one request in flight is applied whole or not at all, and instance numbers never go
 /// backwards. 20 trials; <c>USP_LONG_TESTS=1</c> runs 200.
@@ -30,32 +31,52 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
         model.Code = initial.Codes[0];
         model.Observe(initial.Subscriptions, null, "start");
         int serial = 0;
-        int acknowledged = 0, killedInFlight = 0, answersLost = 0;
+        int acknowledged = 0, killedInFlight = 0, answeredAfterKill = 0, answersLost = 0, refusedAfterKill = 0;
         for (int trial = 1; trial <= Trials; trial++)
         {
             string where = $"seed {seed}, trial {trial}";
             var stream = new RequestStream(e2e, model, random.Next(), () => Interlocked.Increment(ref serial));
             Task running = stream.RunAsync();
-            await Task.Delay(random.Next(30, 1200));
-            stream.Stop();
 
-            await e2e.KillAndRestartAsync(dataDir =>
-            {
-                killedInFlight += stream.InFlight is null ? 0 : 1;
-                Assert.Equal("ok", IntegrityCheck(Path.Combine(dataDir, "usp-agent.db")));
-            });
+            // The stream keeps sending while the signal goes out, so the kill lands at a random point of a request's
+            // life (before the agent read it, mid-transaction, after the commit, while the answer is on its way);
+            // only the rare gap between one answer and the next request finds nothing outstanding.
+            await Task.Delay(random.Next(30, 1200));
+            Change? outstanding = null;
+            await e2e.KillAndRestartAsync(
+                dataDir => Assert.Equal("ok", IntegrityCheck(Path.Combine(dataDir, "usp-agent.db"))),
+                atKill: () =>
+                {
+                    outstanding = stream.InFlight;
+                    stream.Stop();
+                });
 
             // The request in flight at the kill: if the agent never acknowledged it at the CoAP layer the node
             // Controller retransmits it to the restarted agent; if it did, its USP answer may be lost for good.
             await stream.SettleAsync(running);
             acknowledged += stream.Acknowledged;
-            answersLost += stream.InFlight is null ? 0 : 1;
+            if (outstanding is not null)
+            {
+                killedInFlight++;
+                switch (stream.Outcome)
+                {
+                    case StreamOutcome.AnswerLost: answersLost++; break;
+                    case StreamOutcome.Refused: refusedAfterKill++; break;
+                    default: answeredAfterKill++; break;
+                }
+            }
+
             var state = await ReadStateAsync(e2e);
             model.Observe(state.Subscriptions, stream.InFlight, where, state.Codes);
         }
 
-        output.WriteLine($"{Trials} SIGKILLs, {acknowledged} acknowledged requests, {killedInFlight} kills hit a request in flight, {answersLost} of those never answered, highest instance {model.HighestInstance}");
+        output.WriteLine($"{Trials} SIGKILLs, {acknowledged} acknowledged requests, {killedInFlight} kills hit a request in flight: " +
+            $"{answeredAfterKill} answered after the kill (answer on its way, or retransmitted to the restarted agent), " +
+            $"{answersLost} acknowledged at the CoAP layer with the USP answer lost, {refusedAfterKill} refused after the restart; " +
+            $"highest instance {model.HighestInstance}");
         Assert.True(acknowledged >= Trials * 3, $"only {acknowledged} requests were acknowledged over {Trials} trials");
+        // A stream that stopped before the signal (the weakness this test had) would land almost every kill between requests.
+        Assert.True(killedInFlight * 2 >= Trials, $"only {killedInFlight} of {Trials} kills hit a request in flight");
     }
 
     private static string IntegrityCheck(string databasePath)
@@ -169,6 +190,16 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>How the stream's last request ended.</summary>
+    private enum StreamOutcome
+    {
+        Answered,
+        /// <summary>The CoAP layer acknowledged it, the USP answer never came.</summary>
+        AnswerLost,
+        /// <summary>Not taken at the CoAP layer, or answered with a USP Error (a retransmitted Add whose ID was taken).</summary>
+        Refused,
+    }
+
     /// <summary>Sends one request at a time and waits for its USP answer before the next, until stopped.</summary>
     private sealed class RequestStream(E2EAgent e2e, Model model, int seed, Func<int> nextSerial)
     {
@@ -176,10 +207,14 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
         private readonly CancellationTokenSource _giveUp = new();
         private volatile bool _stopped;
         private volatile bool _coapAcknowledged;
+        private volatile Change? _inFlight;
 
-        public Change? InFlight { get; private set; }
+        /// <summary>The request sent (or about to be) whose USP answer has not come; read from the killing thread.</summary>
+        public Change? InFlight { get => _inFlight; private set => _inFlight = value; }
 
         public int Acknowledged { get; private set; }
+
+        public StreamOutcome Outcome { get; private set; } = StreamOutcome.Answered;
 
         public void Stop() => _stopped = true;
 
@@ -197,6 +232,7 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
                     var sent = await e2e.Controller.WaitForCoapResultAsync(id, TimeSpan.FromSeconds(120), _giveUp.Token);
                     if ((string?)sent["code"] != "2.04")
                     {
+                        Outcome = StreamOutcome.Refused;
                         return; // the agent never took it: unacknowledged, possibly (never half) applied
                     }
 
@@ -204,6 +240,7 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
                     var (response, _) = await e2e.Controller.WaitForMsgAsync(m => m.Header.MsgId == msg.Header.MsgId, TimeSpan.FromSeconds(120), _giveUp.Token);
                     if (response.Header.MsgType == Header.Types.MsgType.Error)
                     {
+                        Outcome = StreamOutcome.Refused;
                         return; // e.g. a retransmitted Add the agent had committed before the kill: ID taken
                     }
 
@@ -215,6 +252,7 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
                 }
                 catch (OperationCanceledException)
                 {
+                    Outcome = _coapAcknowledged ? StreamOutcome.AnswerLost : StreamOutcome.Refused;
                     return;
                 }
             }
@@ -222,11 +260,12 @@ public sealed class CrashConsistencyTests(ITestOutputHelper output)
 
         /// <summary>
         /// Waits for the request in flight to resolve against the restarted agent: a CoAP retransmission
-        /// always does; an answer lost after the CoAP ACK never comes, so that wait is cut short.
+        /// always does; an answer lost after the CoAP ACK never comes, so that wait is cut short (it starts after
+        /// the restart, by when an answer the killed agent had already sent has long reached the Controller).
         /// </summary>
         public async Task SettleAsync(Task running)
         {
-            var deadline = DateTime.UtcNow.AddSeconds(3);
+            var deadline = DateTime.UtcNow.AddSeconds(1);
             while (!running.IsCompleted && (!_coapAcknowledged || DateTime.UtcNow < deadline))
             {
                 await Task.WhenAny(running, Task.Delay(100));

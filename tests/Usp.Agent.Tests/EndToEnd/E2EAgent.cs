@@ -50,9 +50,10 @@ internal sealed class E2EAgent : IAsyncDisposable
     }
 
     /// <summary>Kills the agent with SIGKILL and waits for it to be gone; <paramref name="whileDown"/> runs before the restart.</summary>
-    public async Task KillAndRestartAsync(Action<string> whileDown)
+    /// <param name="atKill">Runs right after the signal is sent.</param>
+    public async Task KillAndRestartAsync(Action<string> whileDown, Action? atKill = null)
     {
-        await Agent.KillAsync();
+        await Agent.KillAsync(atKill);
         whileDown(Agent.DataDir);
         var (dataDir, port) = (Agent.DataDir, Agent.CoapPort);
         await Agent.DisposeAsync();
