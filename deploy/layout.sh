@@ -56,11 +56,13 @@ usp_stage() {
   install -m 0644 "$deploy/60-usp-agent.rules" "$root$udev_dir/60-usp-agent.rules"
 }
 
-# usp_unit: deploy/usp-agent.service for this flavor. The NativeAOT build has no JIT, so it runs with
-# MemoryDenyWriteExecute=yes; the ReadyToRun build needs writable-then-executable memory for its JIT.
+# usp_unit: deploy/usp-agent.service for this flavor. The NativeAOT build has no JIT and no CoreCLR, so it runs
+# with MemoryDenyWriteExecute=yes and without the unit's sched_setaffinity relaxation; the ReadyToRun build needs
+# writable-then-executable memory for its JIT, and CoreCLR needs sched_setaffinity to start.
 usp_unit() {
   if [ "$aot" -eq 1 ]; then
-    sed 's/^MemoryDenyWriteExecute=no$/MemoryDenyWriteExecute=yes/' "$deploy/usp-agent.service"
+    sed -e 's/^MemoryDenyWriteExecute=no$/MemoryDenyWriteExecute=yes/' \
+      -e '/^# Relaxation: sched_setaffinity/,/^SystemCallFilter=sched_setaffinity$/d' "$deploy/usp-agent.service"
   else
     cat "$deploy/usp-agent.service"
   fi
