@@ -366,15 +366,16 @@ async function main() {
       && /^\/(usr\/)?lib\/systemd\/system\/usp-agent\.service$/.test(started.FragmentPath) && started.DropInPaths === '',
     `${started.FragmentPath}, Type=${started.Type}, StatusText=${started.StatusText}, watchdog ${started.WatchdogUSec}`);
     figures.readyTime = `${((Number(started.ActiveEnterTimestampMonotonic) - Number(started.ExecMainStartTimestampMonotonic)) / 1e6).toFixed(2)} s from exec to READY=1`;
-    // The unit's confinement in effect: its own user with the device groups, no new privileges, a seccomp filter, and
-    // MemoryDenyWriteExecute, which the NativeAOT builds both guests run have switched on in their package and overlay.
+    // The unit's confinement in effect: its own user with the device groups, no new privileges, a seccomp filter;
+    // the NativeAOT package (x64 guest) switches MemoryDenyWriteExecute on, the ReadyToRun overlay (arm64) cannot.
     const proc = await guest.run(`grep -E '^(Uid|Groups|NoNewPrivs|Seccomp):' /proc/${started.MainPID}/status; id -u usp-agent; getent group gpio i2c | cut -d: -f3`);
     const [uid, gpioGid, i2cGid] = proc.out.split('\n').slice(-3);
     const status = Object.fromEntries(proc.out.split('\n').slice(0, -3).map((l) => l.split(/:\s+/)));
     const groups = (status.Groups || '').trim().split(/\s+/);
-    ok('the agent runs confined by the shipped unit (user usp-agent with gpio and i2c, NoNewPrivs, seccomp, MemoryDenyWriteExecute=yes)',
+    const mdwe = args.install === 'deb' ? 'yes' : 'no';
+    ok('the agent runs confined by the shipped unit (user usp-agent with gpio and i2c, NoNewPrivs, seccomp, MemoryDenyWriteExecute as packaged)',
       (status.Uid || '').split(/\s+/)[0] === uid && groups.includes(gpioGid) && groups.includes(i2cGid) && status.NoNewPrivs === '1'
-      && status.Seccomp === '2' && started.MemoryDenyWriteExecute === 'yes',
+      && status.Seccomp === '2' && started.MemoryDenyWriteExecute === mdwe,
     `Uid ${status.Uid}, Groups ${status.Groups}, NoNewPrivs ${status.NoNewPrivs}, Seccomp ${status.Seccomp}, MemoryDenyWriteExecute=${started.MemoryDenyWriteExecute}`);
 
     const info = getParams(await controller.request(get('Device.DeviceInfo.')));

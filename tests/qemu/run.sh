@@ -3,14 +3,13 @@
 # maker would, and checks it from the host with the independent Controller (checks.js):
 #   x64    the NativeAOT build's Debian package (deploy/deb/build.sh --aot), installed with dpkg in the booted
 #          guest over the board's configuration, started by its maintainer scripts
-#   arm64  the NativeAOT build's image overlay (deploy/overlay.sh --aot) and the board's configuration unpacked into
+#   arm64  the ReadyToRun build's image overlay (deploy/overlay.sh) and the board's configuration unpacked into
 #          the root file system before the first boot ("flashed into a gateway image"), started by systemd at boot
-# (The ReadyToRun build does not start under the shipped unit in the arm64 guest: see README.md.)
 #
 #   tests/qemu/run.sh x64|arm64 [--image-only]
 #
 # --image-only builds (or finds in the cache) the guest's boot files and stops. The agent comes from out/ when
-# USP_AGENT_PUBLISHED=1 says publish.sh has made it (.ci/run does: out/linux-x64-aot, out/linux-arm64-aot), else it is
+# USP_AGENT_PUBLISHED=1 says publish.sh has made it (.ci/run does: out/linux-x64-aot, out/linux-arm64), else it is
 # published here. The guest's boot files are built once per version of tests/qemu/image/ and cached under
 # $USP_QEMU_CACHE (default tests/.work/qemu/). Exit status 0 when every check passed.
 # Needs root, qemu-system-x86 / qemu-system-arm, qemu-user-static, debootstrap, gcc-aarch64-linux-gnu, dpkg-dev,
@@ -37,7 +36,7 @@ case "$arch" in
     console=ttyS0
     overall=900 ;;
   arm64)
-    rid=linux-arm64 flavor=--aot published=out/linux-arm64-aot install=overlay
+    rid=linux-arm64 flavor="" published=out/linux-arm64 install=overlay
     qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57)
     console=ttyAMA0
     overall=1800 ;;
