@@ -41,6 +41,7 @@ public class GpioEdgeNotifyLatencyBenchmarks
             Device.LocalAgent.Controller.1.MTP.1.CoAP.Host "127.0.0.1"
             Device.LocalAgent.Controller.1.MTP.1.CoAP.Port "5690"
             Device.LocalAgent.Subscription.1.Enable "true"
+            Device.LocalAgent.Subscription.1.Persistent "true"
             Device.LocalAgent.Subscription.1.ID "edge"
             Device.LocalAgent.Subscription.1.NotifType "ValueChange"
             Device.LocalAgent.Subscription.1.ReferenceList "Device.IoTCapability.2.BinarySensor.Value"
@@ -57,6 +58,7 @@ public class GpioEdgeNotifyLatencyBenchmarks
             Areas = [_hal.Area],
             OutboundSender = _sender,
             AccessPolicy = new Usp.DataModel.Security.FullAccessPolicy(),
+            Log = Environment.GetEnvironmentVariable("USP_BENCH_LOG") == "1" ? new ConsoleEngineLog() : new NullEngineLog(),
         });
         _hal.Start(_engine, _stop.Token);
         _loop = Task.Run(() => _engine.Notifications.RunAsync(_stop.Token));
@@ -88,6 +90,13 @@ public class GpioEdgeNotifyLatencyBenchmarks
         Directory.Delete(_dataDirectory, recursive: true);
     }
 
+    private sealed class ConsoleEngineLog : IEngineLog
+    {
+        public void Info(string message) => Console.WriteLine("info: " + message);
+        public void Warning(string message) => Console.WriteLine("warn: " + message);
+        public void Error(string message) => Console.WriteLine("error: " + message);
+    }
+
     /// <summary>Completes the pending task when a Record is handed over for delivery.</summary>
     private sealed class SignallingSender : IOutboundRecordSender
     {
@@ -102,6 +111,8 @@ public class GpioEdgeNotifyLatencyBenchmarks
 
         public ValueTask<DeliveryResult> SendAsync(string controllerEndpointId, ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
         {
+            if (Environment.GetEnvironmentVariable("USP_BENCH_LOG") == "1")
+                Console.WriteLine($"send to {controllerEndpointId}: {record.Length} bytes");
             Volatile.Read(ref _next).TrySetResult();
             return ValueTask.FromResult(DeliveryResult.Delivered);
         }

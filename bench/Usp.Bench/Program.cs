@@ -9,6 +9,13 @@ if (args.Length > 0 && args[0] == "load")
     return await Usp.Bench.Load.BenchCommand.RunAsync(args);
 }
 
+// GPIO edge -> Notify latency distribution: dotnet run -c Release --project bench/Usp.Bench -- gpio-latency [edges]
+if (args.Length > 0 && args[0] == "gpio-latency")
+{
+    await Usp.Bench.GpioEdgeLatencyRun.RunAsync(args);
+    return 0;
+}
+
 if (args.Length > 0 && args[0] == "dtls")
 {
     await Usp.Bench.DtlsBench.RunAsync(args);
