@@ -301,10 +301,10 @@ overlay_boots_its_user_and_directories() {
 check "overlay over a Debian 12 root: sysusers.d and tmpfiles.d make the user, groups and state directory; the unit verifies" overlay_boots_its_user_and_directories
 
 # --- MemoryDenyWriteExecute and the NativeAOT flavor ----------------------------------------------------------
-runs_under_mdwe() {  # runs_under_mdwe BINARY: ready, then status 0 on SIGTERM, under MemoryDenyWriteExecute=yes's rules
-  local dir="$work/mdwe" out="$work/mdwe.out" pid i
+starts_and_stops() {  # starts_and_stops WRAPPER... BINARY: the agent under WRAPPER gets to ready, then status 0 on SIGTERM
+  local dir="$work/confined" out="$work/confined.out" pid i
   rm -rf "$dir" && mkdir -p "$dir"
-  /usr/bin/python3 tests/deploy/mdwe-exec.py "$1" run --data-dir "$dir/var" --no-mdns --bind 127.0.0.1 --coap-port 0 >"$out" 2>&1 &
+  "$@" run --data-dir "$dir/var" --no-mdns --bind 127.0.0.1 --coap-port 0 --coaps-port 0 >"$out" 2>&1 &
   pid=$!
   for i in $(seq 600); do
     grep -q '^usp-agent ready' "$out" && break
@@ -316,29 +316,17 @@ runs_under_mdwe() {  # runs_under_mdwe BINARY: ready, then status 0 on SIGTERM, 
   fi
   kill -TERM "$pid" && wait "$pid"
 }
+# MemoryDenyWriteExecute=yes's rules, emulated with libseccomp as systemd 252 installs them.
+runs_under_mdwe() { starts_and_stops /usr/bin/python3 tests/deploy/mdwe-exec.py "$1"; }
 r2r_needs_the_relaxation() { ! runs_under_mdwe out/linux-x64/usp-agent; }
 check "the ReadyToRun build cannot run under MemoryDenyWriteExecute=yes (why its unit says no)" r2r_needs_the_relaxation
 
 # The unit's SystemCallFilter= lines, emulated with libseccomp as systemd builds them (tests/deploy/unit-filter-exec.py).
-starts_under_unit_filter() {  # starts_under_unit_filter UNIT BINARY: ready under the unit's system-call filter, then status 0 on SIGTERM
-  local dir="$work/filter" out="$work/filter.out" pid i
-  rm -rf "$dir" && mkdir -p "$dir"
-  /usr/bin/python3 tests/deploy/unit-filter-exec.py "$1" "$2" run --data-dir "$dir/var" --no-mdns --bind 127.0.0.1 --coap-port 0 --coaps-port 0 >"$out" 2>&1 &
-  pid=$!
-  for i in $(seq 600); do
-    grep -q '^usp-agent ready' "$out" && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if ! grep -q '^usp-agent ready' "$out"; then
-    kill -KILL "$pid" 2>/dev/null; wait "$pid"; echo "exit status $?"; tail -n 5 "$out"; return 1
-  fi
-  kill -TERM "$pid" && wait "$pid"
-}
+starts_under_unit_filter() { starts_and_stops /usr/bin/python3 tests/deploy/unit-filter-exec.py "$1" "$2"; }  # UNIT BINARY
 coreclr_needs_sched_setaffinity() {
   local strict="$work/unit-strict.service"
   grep -v '^SystemCallFilter=sched_setaffinity$' "$(unit_of r2r)" >"$strict"
-  ! starts_under_unit_filter "$strict" out/linux-x64/usp-agent && grep -q 'Failed to create CoreCLR, HRESULT: 0x8007054F' "$work/filter.out"
+  ! starts_under_unit_filter "$strict" out/linux-x64/usp-agent && grep -q 'Failed to create CoreCLR, HRESULT: 0x8007054F' "$work/confined.out"
 }
 check "the ReadyToRun build starts under its unit's system-call filter" starts_under_unit_filter "$(unit_of r2r)" out/linux-x64/usp-agent
 check "without sched_setaffinity CoreCLR cannot start (why the ReadyToRun unit allows it)" coreclr_needs_sched_setaffinity

@@ -76,6 +76,25 @@ internal sealed class E2EAgent : IAsyncDisposable
         Body = new Body { Request = request },
     };
 
+    /// <summary>An Add of one object with required parameter settings.</summary>
+    public static Msg Add(string msgId, string objPath, params (string Param, string Value)[] settings)
+    {
+        var create = new Add.Types.CreateObject { ObjPath = objPath };
+        foreach ((string param, string value) in settings)
+        {
+            create.ParamSettings.Add(new Add.Types.CreateParamSetting { Param = param, Value = value, Required = true });
+        }
+
+        return Request(msgId, Header.Types.MsgType.Add, new Request { Add = new Add { CreateObjs = { create } } });
+    }
+
+    /// <summary>The one instance an AddResp created; fails the test on anything else.</summary>
+    public static string Created(Msg response)
+    {
+        Assert.Equal(Header.Types.MsgType.AddResp, response.Header.MsgType);
+        return Assert.Single(response.Body.Response.AddResp.CreatedObjResults).OperStatus.OperSuccess.InstantiatedPath;
+    }
+
     public static Msg Get(string msgId, params string[] paths)
     {
         var get = new Get();

@@ -28,23 +28,6 @@ public sealed class ObuspaFactoryFileEndToEndTests
         + FactoryDefaultsText.ControllerCoapMtp(1, "127.0.0.1", controllerPort, "ctrl", alias: "cpe-1")
         + "Internal.Reboot.Cause \"LocalFactoryReset\"\n";
 
-    private static Msg Add(string msgId, string objPath, params (string Param, string Value)[] settings)
-    {
-        var create = new Add.Types.CreateObject { ObjPath = objPath };
-        foreach ((string param, string value) in settings)
-        {
-            create.ParamSettings.Add(new Add.Types.CreateParamSetting { Param = param, Value = value, Required = true });
-        }
-
-        return E2EAgent.Request(msgId, Header.Types.MsgType.Add, new Request { Add = new Add { CreateObjs = { create } } });
-    }
-
-    private static string Created(Msg response)
-    {
-        Assert.Equal(Header.Types.MsgType.AddResp, response.Header.MsgType);
-        return Assert.Single(response.Body.Response.AddResp.CreatedObjResults).OperStatus.OperSuccess.InstantiatedPath;
-    }
-
     [Fact]
     public async Task The_configured_Controller_keeps_full_access_after_adding_a_Role_and_a_Permission_over_CoAP()
     {
@@ -58,12 +41,12 @@ public sealed class ObuspaFactoryFileEndToEndTests
         Assert.Equal("Device.LocalAgent.ControllerTrust.Role.2",
             Assert.Single(resolved, r => r.ResolvedPath == "Device.LocalAgent.ControllerTrust.").ResultParams["UntrustedRole"]);
 
-        var (role, _) = await e2e.RoundTripAsync(Add("ob-add-role", "Device.LocalAgent.ControllerTrust.Role.", ("Enable", "true"), ("Name", "Operator")));
-        string operatorRole = Created(role);
+        var (role, _) = await e2e.RoundTripAsync(E2EAgent.Add("ob-add-role", "Device.LocalAgent.ControllerTrust.Role.", ("Enable", "true"), ("Name", "Operator")));
+        string operatorRole = E2EAgent.Created(role);
         Assert.Equal("Device.LocalAgent.ControllerTrust.Role.3.", operatorRole);
-        var (permission, _) = await e2e.RoundTripAsync(Add("ob-add-permission", operatorRole + "Permission.",
+        var (permission, _) = await e2e.RoundTripAsync(E2EAgent.Add("ob-add-permission", operatorRole + "Permission.",
             ("Enable", "true"), ("Order", "1"), ("Targets", "Device.DeviceInfo."), ("Param", "r---"), ("Obj", "r---"), ("InstantiatedObj", "r---"), ("CommandEvent", "r---")));
-        Assert.StartsWith(operatorRole + "Permission.", Created(permission));
+        Assert.StartsWith(operatorRole + "Permission.", E2EAgent.Created(permission));
 
         // Still full access: a Set, an Add and a Delete anywhere in the data model succeed.
         var set = new Set
@@ -80,8 +63,8 @@ public sealed class ObuspaFactoryFileEndToEndTests
         var (setResp, _) = await e2e.RoundTripAsync(E2EAgent.Request("ob-set", Header.Types.MsgType.Set, new Request { Set = set }));
         Assert.Equal(Header.Types.MsgType.SetResp, setResp.Header.MsgType);
         Assert.Equal("3600", Assert.Single(Assert.Single(setResp.Body.Response.SetResp.UpdatedObjResults).OperStatus.OperSuccess.UpdatedInstResults).UpdatedParams["PeriodicNotifInterval"]);
-        var (subscription, _) = await e2e.RoundTripAsync(Add("ob-add-sub", "Device.LocalAgent.Subscription.", ("ID", "ob-sub"), ("NotifType", "ValueChange"), ("ReferenceList", "Device.LocalAgent.Controller.1.PeriodicNotifInterval")));
-        Assert.StartsWith("Device.LocalAgent.Subscription.", Created(subscription));
+        var (subscription, _) = await e2e.RoundTripAsync(E2EAgent.Add("ob-add-sub", "Device.LocalAgent.Subscription.", ("ID", "ob-sub"), ("NotifType", "ValueChange"), ("ReferenceList", "Device.LocalAgent.Controller.1.PeriodicNotifInterval")));
+        Assert.StartsWith("Device.LocalAgent.Subscription.", E2EAgent.Created(subscription));
         var delete = new Delete { ObjPaths = { operatorRole } };
         var (deleted, _) = await e2e.RoundTripAsync(E2EAgent.Request("ob-delete", Header.Types.MsgType.Delete, new Request { Delete = delete }));
         Assert.Equal(Header.Types.MsgType.DeleteResp, deleted.Header.MsgType);

@@ -8,23 +8,6 @@ public sealed class OnBoardingEndToEndTests
 {
     private const string SecondaryId = "proto::e2e-secondary";
 
-    private static Msg Add(string msgId, string objPath, params (string Param, string Value)[] settings)
-    {
-        var create = new Add.Types.CreateObject { ObjPath = objPath };
-        foreach ((string param, string value) in settings)
-        {
-            create.ParamSettings.Add(new Add.Types.CreateParamSetting { Param = param, Value = value, Required = true });
-        }
-
-        return E2EAgent.Request(msgId, Header.Types.MsgType.Add, new Request { Add = new Add { CreateObjs = { create } } });
-    }
-
-    private static string Created(Msg response)
-    {
-        Assert.Equal(Header.Types.MsgType.AddResp, response.Header.MsgType);
-        return Assert.Single(response.Body.Response.AddResp.CreatedObjResults).OperStatus.OperSuccess.InstantiatedPath;
-    }
-
     [Fact]
     public async Task Tp469_9_9_AddedControllerReceivesOnBoardRequestWithTheDevicesIdentity()
     {
@@ -32,15 +15,15 @@ public sealed class OnBoardingEndToEndTests
         await using NodeUspController secondary = await NodeUspController.StartAsync(SecondaryId, autoNotifyResp: true);
 
         // Steps 1-2: the new Controller and its CoAP MTP, added by the primary Controller.
-        var (controller, _) = await e2e.WithAgentLogAsync(e2e.RoundTripAsync(Add("ob-9-9-controller", "Device.LocalAgent.Controller.",
+        var (controller, _) = await e2e.WithAgentLogAsync(e2e.RoundTripAsync(E2EAgent.Add("ob-9-9-controller", "Device.LocalAgent.Controller.",
             ("Alias", "usp-111-Controller"), ("EndpointID", SecondaryId), ("Enable", "true"),
             ("AssignedRole", "Device.LocalAgent.ControllerTrust.Role.1"))));
-        string added = Created(controller);
-        var (mtp, _) = await e2e.RoundTripAsync(Add("ob-9-9-mtp", added + "MTP.",
+        string added = E2EAgent.Created(controller);
+        var (mtp, _) = await e2e.RoundTripAsync(E2EAgent.Add("ob-9-9-mtp", added + "MTP.",
             ("Enable", "true"), ("Protocol", "CoAP"), ("CoAP.Host", "127.0.0.1"),
             ("CoAP.Port", secondary.Port.ToString(CultureInfo.InvariantCulture)), ("CoAP.Path", "ctrl"),
             ("CoAP.EnableEncryption", "false")));   // TR-181's default is true; this agent runs without coaps
-        Created(mtp);
+        E2EAgent.Created(mtp);
 
         // Step 3: SendOnBoardRequest() on the new instance.
         var operate = new Operate { Command = added + "SendOnBoardRequest()", SendResp = true };
