@@ -176,7 +176,7 @@ fi
 passed=0 failed=0 skipped=0
 if [ "$(id -u)" -eq 0 ]; then
   say "running tests/deploy/run.sh"
-  tests/deploy/run.sh "$results/deploy.counts" || true
+  tests/deploy/run.sh "$results/deploy.counts" 2>&1 | tee "$results/deploy.log" || true
   if [ ! -f "$results/deploy.counts" ]; then
     say "tests/deploy/run.sh ended without results"
     crashed=$((crashed + 1))
@@ -201,6 +201,7 @@ if [ -n "$smoke_agent" ]; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
+    touch "$results/bench-smoke.failed"
     say "load generator smoke test failed:"
     cat "$results/bench-smoke.log" >&2
   fi
@@ -218,6 +219,28 @@ for trx in "$results"/*.trx; do
   failed=$((failed + $(count failed) + $(count error) + $(count timeout) + $(count aborted)))
   skipped=$((skipped + $(count notExecuted)))
 done
+# The names of the failed tests, with the first line of each message, just above the summary: a CI log that keeps
+# only its tail still says which test failed.
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  python3 - "$trx" >&2 <<'PY' || true
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+trx = sys.argv[1]
+for result in ET.parse(trx).getroot().iterfind(".//t:UnitTestResult", ns):
+    if result.get("outcome") in ("Failed", "Error", "Timeout", "Aborted"):
+        message = result.findtext("t:Output/t:ErrorInfo/t:Message", "", ns).strip().splitlines()
+        first = message[0][:300] if message else ""
+        print(f"[tests/run.sh] FAILED {result.get('testName')} ({trx.rsplit('/', 1)[-1]}): {first}")
+PY
+done
+for log in "$results"/qemu-*.log; do
+  [ -f "$log" ] || continue
+  grep '^not ok - ' "$log" | sed "s|^|[tests/run.sh] FAILED $(basename "$log"): |" >&2 || true
+done
+[ ! -f "$results/deploy.log" ] || grep '^not ok - ' "$results/deploy.log" | sed 's|^|[tests/run.sh] FAILED tests/deploy: |' >&2 || true
+[ ! -f "$results/bench-smoke.failed" ] || say "FAILED the load generator's smoke test (its log: $results/bench-smoke.log)"
+
 failed=$((failed + crashed + vm_failed))
 passed=$((passed + vm_passed))
 skipped=$((skipped + vm_skipped))
