@@ -4,11 +4,12 @@
 // fetch-usp-schemas.sh). Nothing here uses the agent's own code.
 //
 //   node usp-controller.js --from proto::ctrl [--schema-dir DIR] [--reply-form uri|seed]
-//                          [--listen-port N] [--auto-notify-resp] [--reply-host HOST]
+//                          [--listen-port N] [--auto-notify-resp] [--reply-host HOST] [--reply-to URI]
 //
 // It listens for Records POSTed to coap://127.0.0.1:<port>/ctrl and talks JSON lines (--reply-host puts
 // another host in the reply-to it sends, e.g. 10.0.2.2, the address a QEMU guest reaches the host's
-// loopback by):
+// loopback by; --reply-to replaces the whole reply-to, e.g. coaps://127.0.0.1:N/ctrl when a DTLS bridge in
+// front of this plain-CoAP server takes the agent's answers):
 //   stdout  {"event":"listening","port":N,"replyTo":"..."}
 //           {"event":"record","from":..,"to":..,"version":..,"msg":{...},"coap":{"contentFormat":..,"query":[..]}}
 //           {"event":"bad-record","error":"...","coap":{...}}
@@ -26,7 +27,7 @@ const coap = require('coap');
 const { loadUsp } = require('./usp-schemas');
 
 function parseArgs(argv) {
-  const args = { from: 'proto::usp-controller', replyForm: 'uri', listenPort: 0, autoNotifyResp: false, replyHost: '127.0.0.1',
+  const args = { from: 'proto::usp-controller', replyForm: 'uri', listenPort: 0, autoNotifyResp: false, replyHost: '127.0.0.1', replyTo: null,
     schemaDir: path.join(__dirname, 'usp-schemas') };
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i];
@@ -37,6 +38,7 @@ function parseArgs(argv) {
       case '--listen-port': args.listenPort = Number(next()); break;
       case '--auto-notify-resp': args.autoNotifyResp = true; break;
       case '--reply-host': args.replyHost = next(); break;
+      case '--reply-to': args.replyTo = next(); break;
       default: throw new Error(`unknown argument ${argv[i]}`);
     }
   }
@@ -97,7 +99,7 @@ function encodeUint(n) {
 }
 
 function replyToQuery() {
-  return `reply-to=${args.replyForm === 'seed' ? replyTo.replace(/^coap:\/\//, '') : replyTo}`;
+  return `reply-to=${args.replyForm === 'seed' ? replyTo.replace(/^coaps?:\/\//, '') : replyTo}`;
 }
 
 function handleCommand(line) {
@@ -159,7 +161,7 @@ server.on('request', (req, res) => {
 
 server.listen(args.listenPort, '127.0.0.1', () => {
   const port = server._sock.address().port;
-  replyTo = `coap://${args.replyHost}:${port}/${ourPath}`;
+  replyTo = args.replyTo || `coap://${args.replyHost}:${port}/${ourPath}`;
   emit({ event: 'listening', port, replyTo });
   const rl = readline.createInterface({ input: process.stdin });
   rl.on('line', handleCommand);

@@ -32,7 +32,8 @@ internal sealed class NodeUspController : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    public static async Task<NodeUspController> StartAsync(string fromId, string replyForm = "uri", int listenPort = 0, bool autoNotifyResp = false)
+    /// <param name="replyTo">The whole reply-to to send (e.g. a coaps bridge's); null: the node Controller's own coap:// server.</param>
+    public static async Task<NodeUspController> StartAsync(string fromId, string replyForm = "uri", int listenPort = 0, bool autoNotifyResp = false, string? replyTo = null)
     {
         RepoPaths.RequireInteropPackages();
         var info = new ProcessStartInfo(RepoPaths.Node)
@@ -46,6 +47,12 @@ internal sealed class NodeUspController : IAsyncDisposable
         foreach (string arg in new[] { Path.Combine(RepoPaths.InteropDir, "usp-controller.js"), "--from", fromId, "--reply-form", replyForm, "--listen-port", listenPort.ToString() })
         {
             info.ArgumentList.Add(arg);
+        }
+
+        if (replyTo is not null)
+        {
+            info.ArgumentList.Add("--reply-to");
+            info.ArgumentList.Add(replyTo);
         }
 
         if (autoNotifyResp)
