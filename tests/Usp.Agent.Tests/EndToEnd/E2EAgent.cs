@@ -234,8 +234,10 @@ internal sealed class E2EAgent : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Agent.DisposeAsync();
+        // The Controller first: what it still has in flight (a NotifyResp, say) is answered while the agent runs, so
+        // it exits at once rather than wait out its CoAP retransmissions.
         await Primary.DisposeAsync();
+        await Agent.DisposeAsync();
         _directory.Dispose();
     }
 }
