@@ -19,6 +19,7 @@ internal sealed class DtlsPeerSession : DatagramTransport, ICoapSecureSession
     private volatile IPEndPoint _peer;
     private volatile bool _polling;
     private volatile bool _closed;
+    private int _holdsHandshakeSlot;
     private long _lastActivity;
 
     public DtlsPeerSession(DtlsCoapTransport owner, IPEndPoint peer, bool isClient, int datagramLimit)
@@ -58,10 +59,11 @@ internal sealed class DtlsPeerSession : DatagramTransport, ICoapSecureSession
     /// <summary>Completed once the handshake succeeds; failed when it does not.</summary>
     public TaskCompletionSource Established { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The IP address whose handshake slot this session holds while handshaking.</summary>
-    public IPAddress HandshakeAddress { get; set; } = IPAddress.None;
+    /// <summary>Marks the session as holding a handshake slot (<see cref="HandshakeAdmission"/>) until <see cref="TryGiveUpHandshakeSlot"/>.</summary>
+    public void HoldHandshakeSlot() => Volatile.Write(ref _holdsHandshakeSlot, 1);
 
-    public bool HoldsHandshakeSlot { get; set; }
+    /// <summary>True exactly once after <see cref="HoldHandshakeSlot"/>: the caller then releases the slot.</summary>
+    public bool TryGiveUpHandshakeSlot() => Interlocked.Exchange(ref _holdsHandshakeSlot, 0) == 1;
 
     public long LastActivityTicks => Interlocked.Read(ref _lastActivity);
 
