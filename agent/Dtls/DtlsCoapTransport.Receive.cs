@@ -92,13 +92,14 @@ internal sealed partial class DtlsCoapTransport
 
             try
             {
-                DtlsRecordFlags flags = DtlsRecordFlags.None;
-                DtlsRecordCallback callback = f => flags = f;
+                DtlsRecordCallback callback = session.RecordCallback;
+                session.LastRecordFlags = DtlsRecordFlags.None;
 
                 // Waits at most 1 ms: the inbox never blocks once established, and BouncyCastle loops until its wait ends.
                 int n = dtls.Receive(plaintext, 0, plaintext.Length, 1, callback);
                 while (n >= 0)
                 {
+                    DtlsRecordFlags flags = session.LastRecordFlags;
                     if (!from.Equals(session.Peer) && flags.HasFlag(DtlsRecordFlags.UsesConnectionID) && flags.HasFlag(DtlsRecordFlags.IsNewest))
                     {
                         Rebind(session, from);

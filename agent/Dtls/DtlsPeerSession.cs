@@ -21,6 +21,7 @@ internal sealed class DtlsPeerSession : DatagramTransport, ICoapSecureSession
     private volatile bool _closed;
     private int _holdsHandshakeSlot;
     private long _lastActivity;
+    private DtlsRecordCallback? _recordCallback;
 
     public DtlsPeerSession(DtlsCoapTransport owner, IPEndPoint peer, bool isClient, int datagramLimit)
     {
@@ -34,6 +35,12 @@ internal sealed class DtlsPeerSession : DatagramTransport, ICoapSecureSession
 
     /// <summary>Serialises decryption, encryption and closing of this session.</summary>
     public Lock Gate { get; } = new();
+
+    /// <summary>The flags of the last record decrypted through <see cref="RecordCallback"/> (used under <see cref="Gate"/>).</summary>
+    public DtlsRecordFlags LastRecordFlags { get; set; }
+
+    /// <summary>Records each decrypted record's flags in <see cref="LastRecordFlags"/>; one delegate per session, not per datagram.</summary>
+    public DtlsRecordCallback RecordCallback => _recordCallback ??= flags => LastRecordFlags = flags;
 
     public IPEndPoint Peer => _peer;
 
