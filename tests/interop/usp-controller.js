@@ -5,11 +5,11 @@
 //
 //   node usp-controller.js --from proto::ctrl [--schema-dir DIR] [--reply-form uri|seed]
 //                          [--listen-port N] [--auto-notify-resp] [--reply-host HOST] [--reply-to URI]
+//                          [--timing JSON]
 //
 // It listens for Records POSTed to coap://127.0.0.1:<port>/ctrl and talks JSON lines (--reply-host puts
 // another host in the reply-to it sends, e.g. 10.0.2.2, the address a QEMU guest reaches the host's
-// loopback by; --reply-to replaces the whole reply-to, e.g. coaps://127.0.0.1:N/ctrl when a DTLS bridge in
-// front of this plain-CoAP server takes the agent's answers):
+// loopback by):
 //   stdout  {"event":"listening","port":N,"replyTo":"..."}
 //           {"event":"record","from":..,"to":..,"version":..,"msg":{...},"coap":{"contentFormat":..,"query":[..]}}
 //           {"event":"bad-record","error":"...","coap":{...}}
@@ -27,7 +27,7 @@ const coap = require('coap');
 const { loadUsp } = require('./usp-schemas');
 
 function parseArgs(argv) {
-  const args = { from: 'proto::usp-controller', replyForm: 'uri', listenPort: 0, autoNotifyResp: false, replyHost: '127.0.0.1', replyTo: null,
+  const args = { from: 'proto::usp-controller', replyForm: 'uri', listenPort: 0, autoNotifyResp: false, replyHost: '127.0.0.1',
     schemaDir: path.join(__dirname, 'usp-schemas') };
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i];
@@ -38,7 +38,8 @@ function parseArgs(argv) {
       case '--listen-port': args.listenPort = Number(next()); break;
       case '--auto-notify-resp': args.autoNotifyResp = true; break;
       case '--reply-host': args.replyHost = next(); break;
-      case '--reply-to': args.replyTo = next(); break;
+      case '--reply-to': args.replyTo = next(); break; // the whole reply-to, e.g. a relay's in front of us
+      case '--timing': args.timing = JSON.parse(next()); break; // node-coap's transmission parameters (RFC 7252 4.8)
       default: throw new Error(`unknown argument ${argv[i]}`);
     }
   }
@@ -46,6 +47,7 @@ function parseArgs(argv) {
 }
 
 const args = parseArgs(process.argv.slice(2));
+if (args.timing) coap.updateTiming(args.timing);
 const root = loadUsp('1.4', args.schemaDir);
 const Msg = root.lookupType('usp.Msg');
 const Record = root.lookupType('usp_record.Record');
@@ -99,7 +101,7 @@ function encodeUint(n) {
 }
 
 function replyToQuery() {
-  return `reply-to=${args.replyForm === 'seed' ? replyTo.replace(/^coaps?:\/\//, '') : replyTo}`;
+  return `reply-to=${args.replyForm === 'seed' ? replyTo.replace(/^coap:\/\//, '') : replyTo}`;
 }
 
 function handleCommand(line) {
@@ -132,7 +134,7 @@ function handleCommand(line) {
 
 const server = coap.createServer({ type: 'udp4' });
 server.on('request', (req, res) => {
-  const info = { contentFormat: req.headers['Content-Format'] || null, query: req.url.split('?')[1] ? req.url.split('?')[1].split('&').map(decodeURIComponent) : [], method: req.method, path: req.url.split('?')[0] };
+  const info = { mid: req._packet ? req._packet.messageId : null, contentFormat: req.headers['Content-Format'] || null, query: req.url.split('?')[1] ? req.url.split('?')[1].split('&').map(decodeURIComponent) : [], method: req.method, path: req.url.split('?')[0] };
   if (req.method !== 'POST') { res.code = '4.05'; res.end(); return; }
   let record;
   let msg;

@@ -32,8 +32,9 @@ internal sealed class NodeUspController : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    /// <param name="replyTo">The whole reply-to to send (e.g. a coaps bridge's); null: the node Controller's own coap:// server.</param>
-    public static async Task<NodeUspController> StartAsync(string fromId, string replyForm = "uri", int listenPort = 0, bool autoNotifyResp = false, string? replyTo = null)
+    /// <param name="replyTo">The reply-to URI to give instead of the controller's own (a relay in front of it).</param>
+    /// <param name="timing">node-coap's transmission parameters as JSON (e.g. <c>{"ackTimeout":1}</c>); null: RFC 7252's defaults.</param>
+    public static async Task<NodeUspController> StartAsync(string fromId, string replyForm = "uri", int listenPort = 0, bool autoNotifyResp = false, string? replyTo = null, string? timing = null)
     {
         RepoPaths.RequireInteropPackages();
         var info = new ProcessStartInfo(RepoPaths.Node)
@@ -49,15 +50,21 @@ internal sealed class NodeUspController : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
+        if (autoNotifyResp)
+        {
+            info.ArgumentList.Add("--auto-notify-resp");
+        }
+
         if (replyTo is not null)
         {
             info.ArgumentList.Add("--reply-to");
             info.ArgumentList.Add(replyTo);
         }
 
-        if (autoNotifyResp)
+        if (timing is not null)
         {
-            info.ArgumentList.Add("--auto-notify-resp");
+            info.ArgumentList.Add("--timing");
+            info.ArgumentList.Add(timing);
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start node");
