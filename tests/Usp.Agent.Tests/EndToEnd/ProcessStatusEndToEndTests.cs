@@ -15,7 +15,12 @@ public sealed class ProcessStatusEndToEndTests
     {
         await using E2EAgent e2e = await E2EAgent.StartAsync();
         int pid = e2e.Agent.Pid;
-        string cmdline = File.ReadAllText($"/proc/{pid}/cmdline").TrimEnd('\0').Replace('\0', ' ');
+        string[] argv = File.ReadAllText($"/proc/{pid}/cmdline").TrimEnd('\0').Split('\0');
+        // Under qemu-user (the arm64 builds) the process is the emulator running the agent, and the emulator shows
+        // the agent its own /proc/PID without itself in argv.
+        if (Path.GetFileName(argv[0]).StartsWith("qemu-", StringComparison.Ordinal))
+            argv = argv[1..];
+        string cmdline = string.Join(' ', argv);
 
         // One message, one sampling: the instance numbers of both paths agree.
         var (response, _) = await e2e.WithAgentLogAsync(e2e.RoundTripAsync(E2EAgent.Get("ps-1", Table + "*.PID", Table + "*.Command", "Device.DeviceInfo.ProcessStatus.ProcessNumberOfEntries")));
