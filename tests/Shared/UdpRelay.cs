@@ -35,11 +35,12 @@ internal sealed class UdpRelay : IAsyncDisposable
     public static readonly TimeSpan[] Drop = [];
 
     private readonly Socket _front = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-    private readonly Socket _back = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private Socket _back = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
     private readonly RelayHook _hook;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _order = new();
-    private readonly Task _forward, _backward;
+    private readonly Task _forward;
+    private readonly List<Task> _backward = [];
     private long _number, _highestSent, _forwarded, _dropped, _duplicated, _overtaken;
     private volatile IPEndPoint? _target;
     private volatile EndPoint? _initiator;
@@ -54,7 +55,8 @@ internal sealed class UdpRelay : IAsyncDisposable
         _back.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         LocalEndPoint = (IPEndPoint)_front.LocalEndPoint!;
         _forward = Task.Run(() => PumpAsync(_front, RelayDirection.ToTarget));
-        _backward = Task.Run(() => PumpAsync(_back, RelayDirection.ToInitiator));
+        Socket back = _back;
+        _backward.Add(Task.Run(() => PumpAsync(back, RelayDirection.ToInitiator)));
     }
 
     /// <summary>The front socket's address: give it to the initiator in place of the target's.</summary>
@@ -82,8 +84,28 @@ internal sealed class UdpRelay : IAsyncDisposable
 
     public string Describe() => $"{Forwarded} forwarded, {Dropped} dropped, {Duplicated} duplicated, {Overtaken} overtaken";
 
+    /// <summary>The address the target sees the initiator at.</summary>
+    public IPEndPoint BackEndPoint => (IPEndPoint)Volatile.Read(ref _back).LocalEndPoint!;
+
     /// <summary>Sends <paramref name="datagram"/> to the target from the back socket, as if the initiator had (no hook).</summary>
-    public void Inject(byte[] datagram) => _back.SendTo(datagram, _target ?? throw new InvalidOperationException("no target yet"));
+    public void Inject(byte[] datagram) => Volatile.Read(ref _back).SendTo(datagram, _target ?? throw new InvalidOperationException("no target yet"));
+
+    /// <summary>
+    /// A NAT rebinding: from now on the target sees the initiator at a new address (a fresh back socket, another
+    /// port), as after a gateway's NAT mapping expired; the old back socket is closed.
+    /// </summary>
+    public void RebindBack()
+    {
+        var fresh = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        fresh.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        Socket old = Interlocked.Exchange(ref _back, fresh);
+        lock (_backward)
+        {
+            _backward.Add(Task.Run(() => PumpAsync(fresh, RelayDirection.ToInitiator)));
+        }
+
+        old.Dispose();
+    }
 
     private async Task PumpAsync(Socket socket, RelayDirection direction)
     {
@@ -112,7 +134,7 @@ internal sealed class UdpRelay : IAsyncDisposable
             long number = Interlocked.Increment(ref _number);
             TimeSpan[] copies = _hook(direction, number, buffer.AsSpan(0, r.ReceivedBytes));
             EndPoint? destination = direction == RelayDirection.ToTarget ? _target : _initiator;
-            Socket via = direction == RelayDirection.ToTarget ? _back : _front;
+            Socket via = direction == RelayDirection.ToTarget ? Volatile.Read(ref _back) : _front;
             if (copies.Length == 0 || destination is null)
             {
                 Interlocked.Increment(ref _dropped);
@@ -179,10 +201,16 @@ internal sealed class UdpRelay : IAsyncDisposable
     {
         await _stop.CancelAsync();
         _front.Dispose();
-        _back.Dispose();
+        Volatile.Read(ref _back).Dispose();
+        Task[] pumps;
+        lock (_backward)
+        {
+            pumps = [_forward, .. _backward];
+        }
+
         try
         {
-            await Task.WhenAll(_forward, _backward);
+            await Task.WhenAll(pumps);
         }
         catch (Exception)
         {
