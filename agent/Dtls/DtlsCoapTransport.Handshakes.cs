@@ -17,7 +17,7 @@ internal sealed partial class DtlsCoapTransport
             return;
         }
 
-        if (!HasHandshakeRoom(from.Address))
+        if (!_handshakeSlots.HasRoomFor(from.Address))
         {
             _flood.Report("handshake-cap", $"DTLS: ClientHello from {from} dropped: too many handshakes in progress (at most {_settings.MaxHandshakes}, {_settings.MaxHandshakesPerAddress} per address)");
             return;
@@ -35,12 +35,13 @@ internal sealed partial class DtlsCoapTransport
             Forget(previous, "the peer started a new handshake");
         }
 
-        if (!TryReserveHandshake(from.Address))
+        if (!_handshakeSlots.TryReserveServer(from.Address))
         {
             return;
         }
 
-        var session = new DtlsPeerSession(this, from, isClient: false, _datagramLimit) { HandshakeAddress = from.Address, HoldsHandshakeSlot = true };
+        var session = new DtlsPeerSession(this, from, isClient: false, _datagramLimit);
+        session.HoldHandshakeSlot();
         _byAddress[from] = session;
         StartThread(() => RunServerHandshake(session, request), "dtls-accept");
     }
@@ -64,13 +65,13 @@ internal sealed partial class DtlsCoapTransport
                 throw new IOException($"no DTLS session with {peer}: the last handshake failed, next attempt after {until:HH:mm:ss}");
             }
 
-            if (_handshakes >= _settings.MaxHandshakes)
+            if (!_handshakeSlots.TryReserveClient())
             {
                 throw new IOException($"cannot open a DTLS session with {peer}: {_settings.MaxHandshakes} handshakes are in progress");
             }
 
-            _handshakes++;
-            var session = new DtlsPeerSession(this, peer, isClient: true, _datagramLimit) { HoldsHandshakeSlot = true };
+            var session = new DtlsPeerSession(this, peer, isClient: true, _datagramLimit);
+            session.HoldHandshakeSlot();
             _byAddress[peer] = session;
             DtlsClientTarget target = TargetFor(peer);
             if (_clientSessions.Resumable(peer) is { } resumable)
@@ -209,53 +210,12 @@ internal sealed partial class DtlsCoapTransport
         }
     }
 
-    private bool HasHandshakeRoom(IPAddress address)
-    {
-        lock (_admission)
-        {
-            return _handshakes < _settings.MaxHandshakes
-                && (!_handshakesPerAddress.TryGetValue(address, out int n) || n < _settings.MaxHandshakesPerAddress);
-        }
-    }
-
-    private bool TryReserveHandshake(IPAddress address)
-    {
-        lock (_admission)
-        {
-            _handshakesPerAddress.TryGetValue(address, out int n);
-            if (_handshakes >= _settings.MaxHandshakes || n >= _settings.MaxHandshakesPerAddress)
-            {
-                return false;
-            }
-
-            _handshakes++;
-            _handshakesPerAddress[address] = n + 1;
-            return true;
-        }
-    }
-
     private void ReleaseHandshake(DtlsPeerSession session)
     {
-        lock (_admission)
+        if (session.TryGiveUpHandshakeSlot())
         {
-            if (!session.HoldsHandshakeSlot)
-            {
-                return;
-            }
-
-            session.HoldsHandshakeSlot = false;
-            _handshakes--;
-            if (!session.IsClient && _handshakesPerAddress.TryGetValue(session.HandshakeAddress, out int n))
-            {
-                if (n <= 1)
-                {
-                    _handshakesPerAddress.Remove(session.HandshakeAddress);
-                }
-                else
-                {
-                    _handshakesPerAddress[session.HandshakeAddress] = n - 1;
-                }
-            }
+            // A server session's handshake is answering the address it came from (the session cannot move before it is established).
+            _handshakeSlots.Release(session.IsClient ? null : session.Peer.Address);
         }
     }
 
@@ -316,101 +276,6 @@ internal sealed partial class DtlsCoapTransport
             byte[] cid = RandomNumberGenerator.GetBytes(8);
             ConnectionId = BinaryPrimitives.ReadUInt64BigEndian(cid);
             return cid;
-        }
-    }
-}
-
-/// <summary>Logs a repeated condition (a flood) at most once every 10 s per kind, with how many were not logged.</summary>
-internal sealed class FloodLog(ILogger logger)
-{
-    private readonly Dictionary<string, (long At, long Suppressed)> _last = [];
-
-    public void Report(string kind, string message)
-    {
-        long now = Environment.TickCount64;
-        lock (_last)
-        {
-            if (_last.TryGetValue(kind, out var entry) && now - entry.At < 10_000)
-            {
-                _last[kind] = (entry.At, entry.Suppressed + 1);
-                return;
-            }
-
-            _last[kind] = (now, 0);
-            logger.LogWarning("{Message}{Suppressed}", message, entry.Suppressed > 0 ? $" ({entry.Suppressed} more like it not logged)" : "");
-        }
-    }
-}
-
-/// <summary>
-/// The client side's memory per server: the session to offer for resumption (with the identity it proved), and a
-/// bounded reconnect back-off after failed handshakes. Capped: the least recently stored entry goes first.
-/// </summary>
-internal sealed class DtlsClientSessions(int capacity)
-{
-    private static readonly TimeSpan FirstBackOff = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan MaxBackOff = TimeSpan.FromSeconds(60);
-    private readonly Dictionary<IPEndPoint, (TlsSession Session, DtlsPeerIdentity Identity)> _resumable = [];
-    private readonly Queue<IPEndPoint> _order = new();
-    private readonly Dictionary<IPEndPoint, (DateTime Until, TimeSpan Delay)> _failures = [];
-
-    public (TlsSession Session, DtlsPeerIdentity Identity)? Resumable(IPEndPoint peer)
-    {
-        lock (_resumable)
-        {
-            return _resumable.TryGetValue(peer, out var entry) && entry.Session.IsResumable ? entry : null;
-        }
-    }
-
-    public void Remember(IPEndPoint peer, TlsSession session, DtlsPeerIdentity identity)
-    {
-        lock (_resumable)
-        {
-            if (!_resumable.ContainsKey(peer))
-            {
-                _order.Enqueue(peer);
-                while (_order.Count > capacity && _order.TryDequeue(out IPEndPoint? oldest))
-                {
-                    _resumable.Remove(oldest);
-                }
-            }
-
-            _resumable[peer] = (session, identity);
-        }
-    }
-
-    public DateTime? BackOff(IPEndPoint peer)
-    {
-        lock (_resumable)
-        {
-            return _failures.TryGetValue(peer, out var failure) && failure.Until > DateTime.UtcNow ? failure.Until : null;
-        }
-    }
-
-    public void Failed(IPEndPoint peer, bool forgetResumption)
-    {
-        lock (_resumable)
-        {
-            if (forgetResumption)
-            {
-                _resumable.Remove(peer);
-            }
-
-            TimeSpan delay = _failures.TryGetValue(peer, out var failure) ? TimeSpan.FromTicks(Math.Min(failure.Delay.Ticks * 2, MaxBackOff.Ticks)) : FirstBackOff;
-            if (_failures.Count >= capacity && !_failures.ContainsKey(peer))
-            {
-                _failures.Clear();
-            }
-
-            _failures[peer] = (DateTime.UtcNow + delay, delay);
-        }
-    }
-
-    public void Succeeded(IPEndPoint peer)
-    {
-        lock (_resumable)
-        {
-            _failures.Remove(peer);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -31,14 +30,13 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport, ICoapPeerExpec
     private readonly CookieGuard _cookies;
     private readonly ConcurrentDictionary<IPEndPoint, DtlsPeerSession> _byAddress = new();
     private readonly ConcurrentDictionary<ulong, DtlsPeerSession> _byConnectionId = new();
-    private readonly Dictionary<IPAddress, int> _handshakesPerAddress = [];
+    private readonly HandshakeAdmission _handshakeSlots;
     private readonly Lock _admission = new();
     private readonly Lock _deliverGate = new();
     private readonly DtlsClientSessions _clientSessions;
     private readonly FloodLog _flood;
     private readonly int _datagramLimit;
     private readonly Dictionary<IPEndPoint, DtlsClientTarget> _expected = [];
-    private int _handshakes;
     private CoapDatagramHandler? _onDatagram;
     private Thread? _receiveThread;
     private Timer? _sweep;
@@ -53,6 +51,7 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport, ICoapPeerExpec
         _cookies = new CookieGuard(security.Crypto, settings.CookieSecretLifetime, () => Environment.TickCount64);
         _clientSessions = new DtlsClientSessions(settings.MaxSessions * 4);
         _flood = new FloodLog(logger);
+        _handshakeSlots = new HandshakeAdmission(settings.MaxHandshakes, settings.MaxHandshakesPerAddress);
         LocalEndPoint = DtlsCoapTransport.Normalize((IPEndPoint)socket.LocalEndPoint!);
         int headers = LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? 48 : 28;
         _datagramLimit = Math.Max(256, settings.PathMtu - headers);
@@ -73,7 +72,7 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport, ICoapPeerExpec
 
     public int SessionCount => _byAddress.Values.Count(s => s.IsEstablished);
 
-    public int HandshakesInProgress => Volatile.Read(ref _handshakes);
+    public int HandshakesInProgress => _handshakeSlots.InProgress;
 
     /// <summary>Peers with any state (handshaking or established).</summary>
     public int PeerCount => _byAddress.Count;
@@ -265,147 +264,5 @@ internal sealed partial class DtlsCoapTransport : ICoapTransport, ICoapPeerExpec
     internal void SendRaw(ReadOnlySpan<byte> datagram, IPEndPoint peer)
     {
         _socket.SendTo(datagram, SocketFlags.None, peer);
-    }
-
-    private void ReceiveLoop()
-    {
-        var buffer = new byte[MaxDatagramSize];
-        var plaintext = new byte[MaxDatagramSize];
-        EndPoint any = _socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
-        while (!_stopping)
-        {
-            try
-            {
-                EndPoint from = any;
-                int received = _socket.ReceiveFrom(buffer, SocketFlags.None, ref from);
-                OnDatagram(buffer, received, DtlsCoapTransport.Normalize((IPEndPoint)from), plaintext);
-            }
-            catch (ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException) when (_stopping)
-            {
-                break;
-            }
-            catch (Exception e)
-            {
-                // ICMP errors surface as SocketException; nothing a peer sends may stop the loop.
-                LogReceiveError(e.Message);
-            }
-        }
-    }
-
-    private void OnDatagram(byte[] buffer, int length, IPEndPoint from, byte[] plaintext)
-    {
-        if (length < RecordHeaderLength)
-        {
-            return;
-        }
-
-        ReadOnlySpan<byte> datagram = buffer.AsSpan(0, length);
-        DtlsPeerSession? session = null;
-        if (datagram[0] == ContentTypeConnectionId && length >= RecordHeaderLength + 8)
-        {
-            _byConnectionId.TryGetValue(BinaryPrimitives.ReadUInt64BigEndian(datagram.Slice(11, 8)), out session);
-        }
-
-        if (session is null)
-        {
-            _byAddress.TryGetValue(from, out session);
-        }
-
-        bool clientHello = IsInitialClientHello(datagram);
-        if (session is not null && !session.IsClosed && !(clientHello && !session.IsClient && session.IsEstablished))
-        {
-            session.Post(datagram);
-            if (session.IsEstablished)
-            {
-                Decrypt(session, from, plaintext);
-            }
-
-            return;
-        }
-
-        if (!clientHello || _stopping)
-        {
-            return;
-        }
-
-        AcceptNewPeer(buffer, length, from, session);
-    }
-
-    /// <summary>A handshake record of epoch 0 carrying a ClientHello (type 1).</summary>
-    private static bool IsInitialClientHello(ReadOnlySpan<byte> datagram) =>
-        datagram.Length > RecordHeaderLength && datagram[0] == ContentTypeHandshake && datagram[3] == 0 && datagram[4] == 0 && datagram[RecordHeaderLength] == 1;
-
-    private void Decrypt(DtlsPeerSession session, IPEndPoint from, byte[] plaintext)
-    {
-        lock (session.Gate)
-        {
-            if (session.Dtls is not { } dtls)
-            {
-                return;
-            }
-
-            try
-            {
-                DtlsRecordFlags flags = DtlsRecordFlags.None;
-                DtlsRecordCallback callback = f => flags = f;
-
-                // Waits at most 1 ms: the inbox never blocks once established, and BouncyCastle loops until its wait ends.
-                int n = dtls.Receive(plaintext, 0, plaintext.Length, 1, callback);
-                while (n >= 0)
-                {
-                    if (!from.Equals(session.Peer) && flags.HasFlag(DtlsRecordFlags.UsesConnectionID) && flags.HasFlag(DtlsRecordFlags.IsNewest))
-                    {
-                        Rebind(session, from);
-                    }
-
-                    session.Touch();
-                    if (n > 0)
-                    {
-                        Deliver(plaintext.AsMemory(0, n), session.CoapPeer);
-                    }
-
-                    n = dtls.ReceivePending(plaintext, 0, plaintext.Length, callback);
-                }
-            }
-            catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException)
-            {
-                Forget(session, DescribeFailure(e));
-                return;
-            }
-
-            if (session.IsClosed)
-            {
-                Forget(session, "the peer closed the session (close_notify)");
-            }
-        }
-    }
-
-    private void Deliver(ReadOnlyMemory<byte> datagram, CoapPeer peer)
-    {
-        lock (_deliverGate)
-        {
-            try
-            {
-                _onDatagram?.Invoke(datagram, peer);
-            }
-            catch (Exception e)
-            {
-                LogReceiveError(e.Message);
-            }
-        }
-    }
-
-    /// <summary>RFC 9146 §6: a record with our Connection ID from a new address moves the session there (NAT rebinding).</summary>
-    private void Rebind(DtlsPeerSession session, IPEndPoint to)
-    {
-        IPEndPoint old = session.Peer;
-        session.MoveTo(to);
-        _byAddress.TryRemove(new KeyValuePair<IPEndPoint, DtlsPeerSession>(old, session));
-        _byAddress[to] = session;
-        LogRebound(old, to);
     }
 }

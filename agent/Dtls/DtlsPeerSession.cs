@@ -19,7 +19,9 @@ internal sealed class DtlsPeerSession : DatagramTransport, ICoapSecureSession
     private volatile IPEndPoint _peer;
     private volatile bool _polling;
     private volatile bool _closed;
+    private int _holdsHandshakeSlot;
     private long _lastActivity;
+    private DtlsRecordCallback? _recordCallback;
 
     public DtlsPeerSession(DtlsCoapTransport owner, IPEndPoint peer, bool isClient, int datagramLimit)
     {
@@ -33,6 +35,12 @@ internal sealed class DtlsPeerSession : DatagramTransport, ICoapSecureSession
 
     /// <summary>Serialises decryption, encryption and closing of this session.</summary>
     public Lock Gate { get; } = new();
+
+    /// <summary>The flags of the last record decrypted through <see cref="RecordCallback"/> (used under <see cref="Gate"/>).</summary>
+    public DtlsRecordFlags LastRecordFlags { get; set; }
+
+    /// <summary>Records each decrypted record's flags in <see cref="LastRecordFlags"/>; one delegate per session, not per datagram.</summary>
+    public DtlsRecordCallback RecordCallback => _recordCallback ??= flags => LastRecordFlags = flags;
 
     public IPEndPoint Peer => _peer;
 
@@ -58,10 +66,11 @@ internal sealed class DtlsPeerSession : DatagramTransport, ICoapSecureSession
     /// <summary>Completed once the handshake succeeds; failed when it does not.</summary>
     public TaskCompletionSource Established { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The IP address whose handshake slot this session holds while handshaking.</summary>
-    public IPAddress HandshakeAddress { get; set; } = IPAddress.None;
+    /// <summary>Marks the session as holding a handshake slot (<see cref="HandshakeAdmission"/>) until <see cref="TryGiveUpHandshakeSlot"/>.</summary>
+    public void HoldHandshakeSlot() => Volatile.Write(ref _holdsHandshakeSlot, 1);
 
-    public bool HoldsHandshakeSlot { get; set; }
+    /// <summary>True exactly once after <see cref="HoldHandshakeSlot"/>: the caller then releases the slot.</summary>
+    public bool TryGiveUpHandshakeSlot() => Interlocked.Exchange(ref _holdsHandshakeSlot, 0) == 1;
 
     public long LastActivityTicks => Interlocked.Read(ref _lastActivity);
 

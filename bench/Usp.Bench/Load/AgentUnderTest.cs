@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
+using Usp.Tests.Support;
+
 namespace Usp.Bench.Load;
 
 /// <summary>What /proc says about the agent process at one moment (kB; CPU in USER_HZ ticks).</summary>
@@ -61,30 +63,17 @@ internal sealed class AgentUnderTest : IAsyncDisposable
 
     public ProcSample Sample() => ProcSample.Of(Pid);
 
-    public static string FactoryDefaults(string extra) => $$"""
-        Device.DeviceInfo.Manufacturer "Usp.Agent"
-        Device.LocalAgent.MTP.1.Enable "true"
-        Device.LocalAgent.MTP.1.Protocol "CoAP"
-        Device.LocalAgent.MTP.1.CoAP.Port "5683"
-        Device.LocalAgent.MTP.1.CoAP.Path "/e/${EndpointID}"
-        Device.LocalAgent.MTP.1.CoAP.EnableEncryption "false"
-        Device.LocalAgent.MTP.2.Enable "true"
-        Device.LocalAgent.MTP.2.Protocol "CoAP"
-        Device.LocalAgent.MTP.2.CoAP.Port "5684"
-        Device.LocalAgent.MTP.2.CoAP.Path "/e/${EndpointID}"
-        Device.LocalAgent.MTP.2.CoAP.EnableEncryption "true"
-        Device.LocalAgent.ControllerTrust.Role.1.Alias "full-access"
-        Device.LocalAgent.ControllerTrust.Role.1.Enable "true"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Enable "true"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Order "1"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Targets "Device."
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Param "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Obj "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.InstantiatedObj "rw-n"
-        Device.LocalAgent.ControllerTrust.Role.1.Permission.1.CommandEvent "r-xn"
-        Device.LocalAgent.ControllerTrust.UntrustedRole "Device.LocalAgent.ControllerTrust.Role.1"
-        {{extra}}
-        """;
+    /// <summary>
+    /// Two agent MTPs (coap and coaps; the ports in the file are placeholders the command line overrides), a
+    /// full-access Role that is also the Untrusted role, and <paramref name="extra"/>.
+    /// </summary>
+    public static string FactoryDefaults(string extra) =>
+        "Device.DeviceInfo.Manufacturer \"Usp.Agent\"\n"
+        + FactoryDefaultsText.AgentCoapMtp(1, 5683, FactoryDefaultsText.EndpointIdPath)
+        + FactoryDefaultsText.AgentCoapMtp(2, 5684, FactoryDefaultsText.EndpointIdPath, encrypted: true)
+        + FactoryDefaultsText.FullAccessRole()
+        + "Device.LocalAgent.ControllerTrust.UntrustedRole \"Device.LocalAgent.ControllerTrust.Role.1\"\n"
+        + extra;
 
     /// <param name="binary">The published usp-agent.</param>
     /// <param name="directory">A fresh directory for its data, factory defaults and configuration.</param>

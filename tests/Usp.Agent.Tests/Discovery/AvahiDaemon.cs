@@ -1,4 +1,5 @@
 using System.Text;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.Discovery;
 

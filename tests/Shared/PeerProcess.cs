@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Usp.Agent.Tests.Discovery;
+namespace Usp.Tests.Support;
 
 /// <summary>A long-running peer (a browser, a daemon, the agent) whose output lines the test waits on; stopped by PID.</summary>
 internal sealed class PeerProcess : IAsyncDisposable
