@@ -12,7 +12,9 @@ namespace Usp.Hal;
 /// The HAL of one agent: the configured devices on a backend, their poll loops and the data model area exposing
 /// them. Build it before the engine (its <see cref="Area"/> goes into the engine's areas), then <see cref="Start"/>
 /// it with the open engine; it runs until the token is cancelled. A device that cannot be opened is logged with
-/// what is missing and shown as failing; the rest of the HAL and the agent keep running.
+/// what is missing and shown as failing; the rest of the HAL and the agent keep running. A GPIO line that cannot be
+/// opened at start (its chip not there yet, or udev not yet done giving the gpio group access) is tried again with
+/// a growing interval until it opens or the agent stops.
 /// </summary>
 public sealed partial class HalRuntime : IDisposable
 {
@@ -23,10 +25,12 @@ public sealed partial class HalRuntime : IDisposable
     private readonly List<SensorMonitor> _monitors = [];
     private readonly List<(HalDeviceConfig Config, BinarySensorBinding Binding)> _inputs = [];
     private readonly List<(HalDeviceConfig Config, BinaryControlBinding Binding)> _outputs = [];
+    private static readonly TimeSpan FirstReopenDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxReopenDelay = TimeSpan.FromSeconds(30);
     private readonly List<IDisposable> _owned = [];
     private readonly List<Task> _loops = [];
     private HalChangeRouter? _router;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     public HalRuntime(HalSettings settings, IHalBackend backend, TimeProvider time, ILoggerFactory loggers, IEnumerable<SensorMonitor>? extraTemperatureSources = null)
     {
@@ -94,23 +98,42 @@ public sealed partial class HalRuntime : IDisposable
         LogBackend(_backend.Name, Area.Capabilities.Count, Area.Temperatures.Count, _backend.Inventory());
         foreach (var (config, binding) in _outputs)
         {
-            Open(config.Name, () =>
+            Open(config.Name, stopping, () =>
             {
                 var (controller, offset) = _backend.OpenLine(config);
                 var device = new GpioOutputDevice(controller, offset, config.ActiveLow);
                 device.Open(binding.RequestedValue);
-                binding.Device = device;
+                lock (_owned)
+                {
+                    if (_disposed)
+                    {
+                        device.Dispose();
+                        return;
+                    }
+
+                    binding.Device = device;
+                }
             });
         }
         foreach (var (config, binding) in _inputs)
         {
-            Open(config.Name, () =>
+            Open(config.Name, stopping, () =>
             {
                 var (controller, offset) = _backend.OpenLine(config);
                 var device = new GpioInputDevice(controller, offset, config.ActiveLow, config.Bias, config.Debounce, _time);
                 device.Changed += binding.Changed;
                 device.Open();
-                _owned.Add(device);
+                lock (_owned)
+                {
+                    if (_disposed)
+                    {
+                        device.Dispose();
+                        return;
+                    }
+
+                    _owned.Add(device);
+                }
+
                 binding.Opened(device.Value);
             });
         }
@@ -122,30 +145,75 @@ public sealed partial class HalRuntime : IDisposable
     /// <summary>Waits for the loops to end after the token given to <see cref="Start"/> was cancelled.</summary>
     public Task WhenStoppedAsync() => Task.WhenAll(_loops);
 
-    private void Open(string name, Action open)
+    private void Open(string name, CancellationToken stopping, Action open)
+    {
+        if (TryOpen(open) is { } error)
+        {
+            LogOpenFailed(name, error);
+            _loops.Add(Task.Run(() => ReopenAsync(name, open, stopping), CancellationToken.None));
+        }
+    }
+
+    /// <summary>Tries again after 1, 2, 4 … (at most 30) seconds; logs only the success (the failure was logged once).</summary>
+    private async Task ReopenAsync(string name, Action open, CancellationToken stopping)
+    {
+        var delay = FirstReopenDelay;
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(delay, _time, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (_disposed)
+                return;
+            if (TryOpen(open) is null)
+            {
+                LogOpenedLater(name);
+                return;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxReopenDelay.Ticks));
+        }
+    }
+
+    /// <summary>Runs <paramref name="open"/>; the reason it failed, or null.</summary>
+    private static string? TryOpen(Action open)
     {
         try
         {
             open();
+            return null;
         }
         catch (Exception e) when (e is HalDeviceUnavailableException or IOException or InvalidOperationException or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException or DllNotFoundException)
         {
-            LogOpenFailed(name, e.Message);
+            return e.Message;
         }
     }
 
     public void Dispose()
     {
-        if (_disposed)
-            return;
-        _disposed = true;
+        lock (_owned)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+        }
+
         _router?.Dispose();
         foreach (var monitor in _monitors)
             monitor.Dispose();
         foreach (var (_, binding) in _outputs)
             binding.Device?.Dispose();
-        foreach (var owned in _owned)
-            owned.Dispose();
+        lock (_owned)
+        {
+            foreach (var owned in _owned)
+                owned.Dispose();
+        }
         _backend.Dispose();
     }
 
@@ -154,4 +222,7 @@ public sealed partial class HalRuntime : IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Device {Name} is not available: {Error}. Its data model rows stay; the rest of the agent keeps running.")]
     private partial void LogOpenFailed(string name, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {Name} is available now.")]
+    private partial void LogOpenedLater(string name);
 }

@@ -139,8 +139,10 @@ internal sealed class NotifyDelivery(DataModelStore store, Lock engineGate, UspE
                 _outbox.Remove(item);
                 continue;
             }
+            // From the end of this attempt: one exchange on a lossy link may take up to MAX_TRANSMIT_WAIT, and a wait
+            // counted from its start would send the notification again before its NotifyResp could come.
             var wait = RetrySchedule.Wait(item.Attempts, minimumWait, multiplier, _random.NextDouble());
-            item.NextAttempt = now + wait;
+            item.NextAttempt = Now + wait;
         }
     }
 

@@ -38,8 +38,16 @@ public sealed class SimulatedBackend : IHalBackend
     /// <summary>The emulated chip at an address, for tests that make it fail or change.</summary>
     public I2cChipEmulator? Chip(int bus, int address) => _chips.GetValueOrDefault((bus, address));
 
+    /// <summary>
+    /// While set, opening a line fails with this reason, as a real chip does before udev has given the gpio group
+    /// access to it or before its driver has probed (a test clears it to make the chip appear).
+    /// </summary>
+    public string? LinesUnavailable { get; set; }
+
     public (GpioController Controller, int Offset) OpenLine(HalDeviceConfig device)
     {
+        if (LinesUnavailable is { } reason)
+            throw new HalDeviceUnavailableException(reason);
         if (!int.TryParse(device.Line, NumberStyles.None, CultureInfo.InvariantCulture, out int offset) || offset >= 64)
             throw new HalDeviceUnavailableException($"the simulated GPIO chip has lines 0 to 63 by offset; '{device.Line}' is not one of them");
         return (_gpio, offset);

@@ -191,6 +191,29 @@ public sealed class NotificationServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_retry_waits_its_interval_from_the_end_of_a_slow_attempt()
+    {
+        // One CoAP exchange on a lossy link may take up to MAX_TRANSMIT_WAIT (93 s). Counted from the attempt's start,
+        // the wait would be over before the NotifyResp could come, and the notification would go again at once.
+        using var a = new NotifyingAgent();
+        a.AddSubscription("slow", "ValueChange", Controller + "ProvisioningCode", ("NotifRetry", "true"));
+        a.Sender.DuringSend = s =>
+        {
+            if (s.Notify.SubscriptionId == "slow" && a.Sent(Notify.NotificationOneofCase.ValueChange).Count() == 1)
+                a.Clock.Advance(TimeSpan.FromSeconds(40));
+        };
+        a.SetParam(Controller, "ProvisioningCode", "x");
+        await a.PumpAsync();
+        await a.RunForAsync(TimeSpan.FromSeconds(30));
+
+        var attempts = a.Sent(Notify.NotificationOneofCase.ValueChange).Where(s => s.Notify.SubscriptionId == "slow").ToList();
+        Assert.True(attempts.Count >= 2, $"{attempts.Count} attempts");
+        Assert.Equal(attempts[0].MsgId, attempts[1].MsgId);
+        // The first retry waits 5-10 s (the defaults) after the 40 s attempt ended.
+        Assert.InRange(attempts[1].At - attempts[0].At, TimeSpan.FromSeconds(45), TimeSpan.FromSeconds(51));
+    }
+
+    [Fact]
     public async Task DisabledSubscriptionOrRecipientDoesNotNotify()
     {
         using var a = new NotifyingAgent();

@@ -37,6 +37,9 @@ internal sealed class RecordingSender(TimeProvider clock) : IOutboundRecordSende
 
     public DeliveryResult Result { get; set; } = DeliveryResult.Delivered;
 
+    /// <summary>Runs as each Notify is sent: e.g. moves the clock, as a slow exchange on a lossy link would.</summary>
+    public Action<SentNotify>? DuringSend { get; set; }
+
     public IReadOnlyList<SentNotify> Sent
     {
         get
@@ -49,6 +52,7 @@ internal sealed class RecordingSender(TimeProvider clock) : IOutboundRecordSende
     public ValueTask<DeliveryResult> SendAsync(string controllerEndpointId, ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
     {
         var r = Record.Parser.ParseFrom(record.Span);
+        SentNotify? sent = null;
         Assert.Equal(controllerEndpointId, r.ToId);
         Assert.Equal(TestAgent.AgentId, r.FromId);
         lock (_sent)
@@ -58,9 +62,12 @@ internal sealed class RecordingSender(TimeProvider clock) : IOutboundRecordSende
             {
                 var msg = Msg.Parser.ParseFrom(payload);
                 Assert.Equal(Header.Types.MsgType.Notify, msg.Header.MsgType);
-                _sent.Add(new SentNotify(controllerEndpointId, msg.Header.MsgId, msg.Body.Request.Notify, clock.GetUtcNow()));
+                sent = new SentNotify(controllerEndpointId, msg.Header.MsgId, msg.Body.Request.Notify, clock.GetUtcNow());
+                _sent.Add(sent);
             }
         }
+        if (sent is not null)
+            DuringSend?.Invoke(sent);
         return ValueTask.FromResult(Result);
     }
 

@@ -5,6 +5,7 @@ using Usp.Hal.Config;
 using Usp.Hal.Devices;
 using Usp.Hal.Exposure;
 using Usp.Hal.Sampling;
+using Usp.Tests.Support;
 
 namespace Usp.Hal.Tests;
 
@@ -34,6 +35,39 @@ public sealed class HalEngineSeamTests
         var change = await a.WaitForValueChangeAsync("Device.IoTCapability.2.BinarySensor.Value", "true");
         Assert.Equal("true", change.ParamValue);
         Assert.Equal(System.Device.Gpio.PinValue.High, a.Backend!.Gpio.ReadLine(17));
+    }
+
+    [Fact]
+    public async Task GpioLinesThatCannotBeOpenedAtStartAreOpenedOnceTheChipLetsThem()
+    {
+        var time = new ManualTimeProvider();
+        using var a = new HalTestAgent(RelayAndButton(), ["Device.IoTCapability.2.BinarySensor.Value"], time: time,
+            prepare: backend => backend.LinesUnavailable = "permission denied (udev has not yet given the gpio group access)");
+        int Logged(string text) => a.Logs.Lines.Count(l => l.Contains(text, StringComparison.Ordinal));
+        Assert.Equal(2, Logged("is not available: permission denied"));
+
+        // Retries while the chip still refuses log nothing more.
+        for (int i = 0; i < 8; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(2, Logged("is not available"));
+        Assert.Equal(0, Logged("is available now"));
+
+        // The chip lets the agent in: each line opens at its next retry (the clock moves a second per look).
+        a.Backend!.LinesUnavailable = null;
+        await a.WaitUntilAsync(() =>
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            return Logged("is available now") == 2;
+        }, "both lines open");
+        await a.Engine.Notifications.PumpAsync();
+
+        Assert.Null(a.Engine.SetInternal("Device.IoTCapability.1.BinaryControl.Value", "true"));
+        await a.WaitForValueChangeAsync("Device.IoTCapability.2.BinarySensor.Value", "true");
+        Assert.Equal(System.Device.Gpio.PinValue.High, a.Backend.Gpio.ReadLine(17));
     }
 
     [Fact]

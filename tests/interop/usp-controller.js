@@ -4,7 +4,8 @@
 // fetch-usp-schemas.sh). Nothing here uses the agent's own code.
 //
 //   node usp-controller.js --from proto::ctrl [--schema-dir DIR] [--reply-form uri|seed]
-//                          [--listen-port N] [--auto-notify-resp] [--reply-host HOST]
+//                          [--listen-port N] [--auto-notify-resp] [--reply-host HOST] [--reply-to URI]
+//                          [--timing JSON]
 //
 // It listens for Records POSTed to coap://127.0.0.1:<port>/ctrl and talks JSON lines (--reply-host puts
 // another host in the reply-to it sends, e.g. 10.0.2.2, the address a QEMU guest reaches the host's
@@ -37,6 +38,8 @@ function parseArgs(argv) {
       case '--listen-port': args.listenPort = Number(next()); break;
       case '--auto-notify-resp': args.autoNotifyResp = true; break;
       case '--reply-host': args.replyHost = next(); break;
+      case '--reply-to': args.replyTo = next(); break; // the whole reply-to, e.g. a relay's in front of us
+      case '--timing': args.timing = JSON.parse(next()); break; // node-coap's transmission parameters (RFC 7252 4.8)
       default: throw new Error(`unknown argument ${argv[i]}`);
     }
   }
@@ -44,6 +47,7 @@ function parseArgs(argv) {
 }
 
 const args = parseArgs(process.argv.slice(2));
+if (args.timing) coap.updateTiming(args.timing);
 const root = loadUsp('1.4', args.schemaDir);
 const Msg = root.lookupType('usp.Msg');
 const Record = root.lookupType('usp_record.Record');
@@ -130,7 +134,7 @@ function handleCommand(line) {
 
 const server = coap.createServer({ type: 'udp4' });
 server.on('request', (req, res) => {
-  const info = { contentFormat: req.headers['Content-Format'] || null, query: req.url.split('?')[1] ? req.url.split('?')[1].split('&').map(decodeURIComponent) : [], method: req.method, path: req.url.split('?')[0] };
+  const info = { mid: req._packet ? req._packet.messageId : null, contentFormat: req.headers['Content-Format'] || null, query: req.url.split('?')[1] ? req.url.split('?')[1].split('&').map(decodeURIComponent) : [], method: req.method, path: req.url.split('?')[0] };
   if (req.method !== 'POST') { res.code = '4.05'; res.end(); return; }
   let record;
   let msg;
@@ -159,7 +163,7 @@ server.on('request', (req, res) => {
 
 server.listen(args.listenPort, '127.0.0.1', () => {
   const port = server._sock.address().port;
-  replyTo = `coap://${args.replyHost}:${port}/${ourPath}`;
+  replyTo = args.replyTo || `coap://${args.replyHost}:${port}/${ourPath}`;
   emit({ event: 'listening', port, replyTo });
   const rl = readline.createInterface({ input: process.stdin });
   rl.on('line', handleCommand);

@@ -2,7 +2,7 @@
 // The host's half of tests/qemu: drives a booted guest through its command port (guest/guest.sh) and the
 // agent in it through a forwarded UDP port with the independent Controller (tests/interop/usp-controller.js).
 //
-//   node checks.js --arch x64|arm64 --cmd-socket PATH --agent-port N --controller-port N --install deb|overlay
+//   node checks.js --arch x64|arm64 --cmd-socket PATH --agent-port N --controller-port N --install deb|overlay --flavor r2r|aot
 //   node checks.js --write-board DIR --arch x64|arm64 --controller-port N [--i2c-bus N]
 //
 // The first form prints one line per check ("ok - ..." / "not ok - ...") and the figures measured, and exits 0
@@ -20,7 +20,7 @@ const readline = require('readline');
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 const writeBoard = args['write-board'];
-for (const required of writeBoard ? ['arch', 'controller-port'] : ['arch', 'cmd-socket', 'agent-port', 'controller-port', 'install']) {
+for (const required of writeBoard ? ['arch', 'controller-port'] : ['arch', 'cmd-socket', 'agent-port', 'controller-port', 'install', 'flavor']) {
   if (!args[required]) { console.error(`checks.js: --${required} is required`); process.exit(2); }
 }
 const emulatedArm = args.arch === 'arm64';
@@ -97,11 +97,11 @@ function withTimeout(promise, ms, message) {
 
 // --- the independent Controller ---------------------------------------------------------------------------
 class Controller {
-  constructor() {
+  constructor(from = controllerId, listenPort = args['controller-port']) {
     this.records = [];
     this.waiters = [];
     this.child = spawn(process.execPath, [path.join(__dirname, '../interop/usp-controller.js'),
-      '--from', controllerId, '--reply-host', '10.0.2.2', '--listen-port', args['controller-port'], '--auto-notify-resp'],
+      '--from', from, '--reply-host', '10.0.2.2', '--listen-port', String(listenPort), '--auto-notify-resp'],
     { stdio: ['pipe', 'pipe', 'inherit'] });
     this.listening = new Promise((resolve, reject) => {
       this.onListening = resolve;
@@ -229,8 +229,9 @@ async function halChecks(guest, controller) {
   const on = await lineValue('1');
   const setOff = await controller.request(set(`${relay}BinaryControl.`, { Value: 'false' }));
   const off = await lineValue('0');
-  ok('Set of the relay\'s BinaryControl.Value drives the gpio-sim line', !!(setOn.body.response && setOff.body.response) && on === '1' && off === '0',
-    `line after true: ${on}, after false: ${off}`);
+  const relayDriven = !!(setOn.body.response && setOff.body.response) && on === '1' && off === '0';
+  ok('Set of the relay\'s BinaryControl.Value drives the gpio-sim line', relayDriven,
+    `line after true: ${on}, after false: ${off}${relayDriven ? '' : `; ${await gpioDiagnosis(guest)}`}`);
 
   // Button: toggling its pull in the guest gives a ValueChange Notify at the host.
   const buttonPath = `${button}BinarySensor.Value`;
@@ -242,7 +243,14 @@ async function halChecks(guest, controller) {
     return !!(n && n.valueChange && n.valueChange.paramPath === buttonPath && n.valueChange.paramValue === 'true'); }, 30000 * slow, 'ValueChange of the button')
     .catch(() => null);
   ok('pulling the button up in the guest gives a ValueChange Notify at the host', !!change,
-    change ? JSON.stringify(change.msg.body.request.notify.valueChange) : 'none');
+    change ? JSON.stringify(change.msg.body.request.notify.valueChange) : `none; ${await gpioDiagnosis(guest)}`);
+}
+
+// What a failed GPIO check needs to be understood: the chips' owners and modes, the agent's log about its devices.
+async function gpioDiagnosis(guest) {
+  const chips = (await guest.run('ls -l /dev/gpiochip*')).out.replace(/\n/g, ' | ');
+  const journal = (await guest.run('journalctl -u usp-agent --no-pager -o cat | grep -iE "gpio|relay|button|device|hal" | tail -n 8')).out.replace(/\n/g, ' | ');
+  return `${chips}; agent's log: ${journal}`;
 }
 
 // The shipped factory defaults (deploy/) with the board's model name and its Controller: the test host, which the
@@ -265,7 +273,42 @@ Device.LocalAgent.Controller.2.MTP.1.CoAP.Host "10.0.2.2"
 Device.LocalAgent.Controller.2.MTP.1.CoAP.Port "${controllerPort}"
 Device.LocalAgent.Controller.2.MTP.1.CoAP.Path "ctrl"
 Device.LocalAgent.Controller.2.MTP.1.CoAP.EnableEncryption "false"
-`;
+` + Array.from({ length: loadControllers }, (_, i) => `Device.LocalAgent.Controller.${3 + i}.Enable "true"
+Device.LocalAgent.Controller.${3 + i}.EndpointID "${loadControllerId(i)}"
+Device.LocalAgent.Controller.${3 + i}.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
+`).join('');
+}
+
+// Issue 11's memory figures in a real arm64/x64 kernel (qemu-user's RSS would be the emulator's): idle VmRSS and
+// RssAnon, then VmHWM after 16 Controllers (rows of the board's factory defaults, each its own node process and
+// UDP port) kept one Get Device.DeviceInfo. in flight each for 20 s. CPU under TCG means nothing and is not read.
+const loadControllers = 16;
+const loadControllerId = (i) => `proto::qemu-load-${i + 1}`;
+const memoryOf = async (guest, pid) => (await guest.run(`grep -E '^(VmRSS|RssAnon|VmHWM)' /proc/${pid}/status`)).out.replace(/\s+/g, ' ').trim();
+
+async function loadFigures(guest, pid) {
+  figures.idleMemory = await memoryOf(guest, pid);
+  const controllers = Array.from({ length: loadControllers }, (_, i) => new Controller(loadControllerId(i), 0));
+  let answered = 0;
+  let failed = 0;
+  try {
+    await Promise.all(controllers.map((c) => c.listening));
+    const until = Date.now() + 20000;
+    await Promise.all(controllers.map(async (c) => {
+      while (Date.now() < until) {
+        try {
+          await c.request(get('Device.DeviceInfo.'));
+          answered++;
+        } catch {
+          failed++;
+        }
+      }
+    }));
+  } finally {
+    controllers.forEach((c) => c.stop());
+  }
+  figures.underLoad = `${answered} Gets answered in 20 s to ${loadControllers} Controllers, then ${await memoryOf(guest, pid)}`;
+  ok(`${loadControllers} Controllers' Gets are all answered under load`, answered > 0 && failed === 0, `${answered} answered, ${failed} not`);
 }
 
 const writeFile = (file, text) => `mkdir -p ${path.dirname(file)} && echo ${Buffer.from(text).toString('base64')} | base64 -d > ${file}`;
@@ -367,12 +410,13 @@ async function main() {
     `${started.FragmentPath}, Type=${started.Type}, StatusText=${started.StatusText}, watchdog ${started.WatchdogUSec}`);
     figures.readyTime = `${((Number(started.ActiveEnterTimestampMonotonic) - Number(started.ExecMainStartTimestampMonotonic)) / 1e6).toFixed(2)} s from exec to READY=1`;
     // The unit's confinement in effect: its own user with the device groups, no new privileges, a seccomp filter;
-    // the NativeAOT package (x64 guest) switches MemoryDenyWriteExecute on, the ReadyToRun overlay (arm64) cannot.
+    // a NativeAOT build's unit switches MemoryDenyWriteExecute on, a ReadyToRun build's cannot (by default the x64
+    // guest runs the NativeAOT package, the arm64 guest the ReadyToRun overlay).
     const proc = await guest.run(`grep -E '^(Uid|Groups|NoNewPrivs|Seccomp):' /proc/${started.MainPID}/status; id -u usp-agent; getent group gpio i2c | cut -d: -f3`);
     const [uid, gpioGid, i2cGid] = proc.out.split('\n').slice(-3);
     const status = Object.fromEntries(proc.out.split('\n').slice(0, -3).map((l) => l.split(/:\s+/)));
     const groups = (status.Groups || '').trim().split(/\s+/);
-    const mdwe = args.install === 'deb' ? 'yes' : 'no';
+    const mdwe = args.flavor === 'aot' ? 'yes' : 'no';
     ok('the agent runs confined by the shipped unit (user usp-agent with gpio and i2c, NoNewPrivs, seccomp, MemoryDenyWriteExecute as packaged)',
       (status.Uid || '').split(/\s+/)[0] === uid && groups.includes(gpioGid) && groups.includes(i2cGid) && status.NoNewPrivs === '1'
       && status.Seccomp === '2' && started.MemoryDenyWriteExecute === mdwe,
@@ -384,8 +428,7 @@ async function main() {
 
     await halChecks(guest, controller);
 
-    const rss = await guest.run(`grep -E '^VmRSS' /proc/${started.MainPID}/status`);
-    figures.vmRss = rss.out.replace(/\s+/g, ' ');
+    await loadFigures(guest, started.MainPID);
 
     // Boot! after a crash: kill -9, systemd restarts it, the agent reports why it booted.
     const sub = await controller.request(add('Device.LocalAgent.Subscription.', { ID: 'qemu-boot', Enable: 'true', NotifType: 'Event',

@@ -8,6 +8,9 @@
 #
 #   tests/qemu/run.sh x64|arm64 [--image-only]
 #
+# USP_QEMU_FLAVOR=r2r|aot boots the other flavor instead (the same package or overlay of that build), e.g. for the
+# memory figures of all four builds in a real kernel; tests/run.sh uses the defaults above.
+#
 # --image-only builds (or finds in the cache) the guest's boot files and stops. The agent comes from out/ when
 # USP_AGENT_PUBLISHED=1 says publish.sh has made it (.ci/run does: out/linux-x64-aot, out/linux-arm64), else it is
 # published here. The guest's boot files are built once per version of tests/qemu/image/ and cached under
@@ -42,6 +45,14 @@ case "$arch" in
     overall=1800 ;;
   *) echo "usage: $0 x64|arm64 [--image-only]" >&2; exit 2 ;;
 esac
+case "${USP_QEMU_FLAVOR:-}" in
+  "") ;;
+  aot) flavor=--aot published=out/$rid-aot ;;
+  r2r) flavor="" published=out/$rid ;;
+  *) echo "USP_QEMU_FLAVOR=${USP_QEMU_FLAVOR}: expected r2r or aot" >&2; exit 2 ;;
+esac
+flavor_name=r2r
+[ -z "$flavor" ] || flavor_name=aot
 [ "$(id -u)" -eq 0 ] || { say "must run as root (the image build uses debootstrap and chroot)"; exit 2; }
 
 # --- boot files, cached by the hash of what builds them -------------------------------------------------
@@ -159,7 +170,7 @@ qemu_pid=$!
 
 status=0
 timeout --kill-after=10 "$overall" node "$here/checks.js" --arch "$arch" --cmd-socket "$sockets/cmd.sock" \
-  --agent-port "$agent_port" --controller-port "$controller_port" --install "$install" || status=$?
+  --agent-port "$agent_port" --controller-port "$controller_port" --install "$install" --flavor "$flavor_name" || status=$?
 checks_seconds=$((SECONDS - t0))
 
 # The guest powers off after the checks; the monitor and the kill are the safety nets.

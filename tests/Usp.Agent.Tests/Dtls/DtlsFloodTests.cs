@@ -41,7 +41,7 @@ public class DtlsFloodTests(ITestOutputHelper output)
         }).ToList();
         // Made up front: building them would cost the sender more than the server spends on each.
         byte[][] hellos = Enumerable.Range(0, Sources).Select(i => DtlsRobustnessTests.ClientHello((ushort)i)).ToArray();
-        long heapBefore = Settled();
+        long heapBefore = ManagedHeap.Settled();
         int sent = 0, pings = 0;
         var clock = Stopwatch.StartNew();
         try
@@ -74,7 +74,7 @@ public class DtlsFloodTests(ITestOutputHelper output)
         double rate = sent / clock.Elapsed.TotalSeconds;
         clock.Stop();
         await DtlsFuzzTests.PingAsync(controller, server.LocalEndPoint, "after", received, log);
-        long growth = Settled() - heapBefore;
+        long growth = ManagedHeap.Settled() - heapBefore;
         output.WriteLine($"{sent} ClientHellos in {clock.Elapsed.TotalSeconds:F1} s ({rate:F0}/s) from {Sources} addresses: {server.HelloVerifyRequestsSent} HelloVerifyRequests, " +
             $"{pings} pings through the session during the flood, peers {server.PeerCount}, handshakes {server.HandshakesInProgress}, managed heap {growth / 1024} KiB above before");
         // The sender shares two cores with the server (and, in CI, with everything else): the rate reached is reported.
@@ -83,13 +83,5 @@ public class DtlsFloodTests(ITestOutputHelper output)
         Assert.Equal(1, server.PeerCount);
         Assert.Equal(0, server.HandshakesInProgress);
         Assert.True(growth < 4 * 1024 * 1024, $"managed heap grew {growth / 1024} KiB during the flood");
-    }
-
-    private static long Settled()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return GC.GetTotalMemory(forceFullCollection: true);
     }
 }

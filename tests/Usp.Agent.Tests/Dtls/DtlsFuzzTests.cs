@@ -33,23 +33,32 @@ public class DtlsFuzzTests(ITestOutputHelper output)
         server.Start((datagram, _) => received.Enqueue(Encoding.ASCII.GetString(datagram.Span)));
 
         // A real Controller's handshake and first records, recorded on the way: the live seeds.
-        await using var tap = new TapRelay(server.LocalEndPoint);
+        var recorded = new System.Collections.Concurrent.ConcurrentQueue<byte[]>();
+        await using var tap = new UdpRelay(server.LocalEndPoint, (direction, _, datagram) =>
+        {
+            if (direction == RelayDirection.ToTarget)
+            {
+                recorded.Enqueue(datagram.ToArray());
+            }
+
+            return UdpRelay.Pass;
+        });
         await using var controller = DtlsTestPki.Bind(pki.ControllerSecurity());
         controller.Start((_, _) => { });
         await controller.ConnectAsync(tap.LocalEndPoint, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
-        int handshakeDatagrams = tap.Recorded().Length;
+        int handshakeDatagrams = recorded.Count;
         for (int i = 0; i < 4; i++)
         {
             await controller.SendAsync(Encoding.ASCII.GetBytes($"seed-{i}"), tap.LocalEndPoint, CancellationToken.None);
         }
 
-        await WaitForAsync(() => tap.Recorded().Length >= handshakeDatagrams + 4, "the seed records", log);
-        byte[][] live = tap.Recorded();
+        await WaitForAsync(() => recorded.Count >= handshakeDatagrams + 4, "the seed records", log);
+        byte[][] live = [.. recorded];
         byte[] clientHello = live[0];
         Assert.True(IsInitialClientHello(clientHello), "the first recorded datagram is not a ClientHello");
         byte[][] seeds = [.. FuzzCorpus.Load("dtls-records.hex"), .. live];
 
-        long heapAtStart = Settled();
+        long heapAtStart = ManagedHeap.Settled();
         var fuzzers = new List<Socket>();
         int during = iterations / 2;
         int handshakesOpened = 0, sessionChecks = 0, clientHellosSkipped = 0;
@@ -112,7 +121,7 @@ public class DtlsFuzzTests(ITestOutputHelper output)
             fuzzers.ForEach(s => s.Dispose());
         }
 
-        long heapGrowth = Settled() - heapAtStart;
+        long heapGrowth = ManagedHeap.Settled() - heapAtStart;
         string[] escaped = log.Lines.Where(l => l.Contains("receive error", StringComparison.Ordinal)).ToArray();
         output.WriteLine($"{iterations} fuzzed datagrams (seed {seed}, {seeds.Length} seeds, {live.Length} recorded live): {handshakesOpened} handshakes opened by cookie exchange, " +
             $"{server.HelloVerifyRequestsSent} HelloVerifyRequests, {sessionChecks} checks of the established session, {clientHellosSkipped} ClientHellos not injected into it, " +
@@ -211,91 +220,6 @@ public class DtlsFuzzTests(ITestOutputHelper output)
             }
 
             await Task.Delay(20);
-        }
-    }
-
-    private static long Settled()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return GC.GetTotalMemory(forceFullCollection: true);
-    }
-
-    /// <summary>
-    /// A UDP relay between one client and the server that records what the client sends and lets the test inject
-    /// datagrams from the relay's server-side socket, the address the server knows the client's session by.
-    /// </summary>
-    private sealed class TapRelay : IAsyncDisposable
-    {
-        private readonly Socket _front = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        private readonly Socket _back = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        private readonly IPEndPoint _server;
-        private readonly CancellationTokenSource _stop = new();
-        private readonly List<byte[]> _recorded = [];
-        private readonly Task _forward, _backward;
-        private EndPoint? _client;
-
-        public TapRelay(IPEndPoint server)
-        {
-            _server = server;
-            _front.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            _back.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            LocalEndPoint = (IPEndPoint)_front.LocalEndPoint!;
-            _forward = Task.Run(async () =>
-            {
-                var buffer = new byte[65535];
-                while (!_stop.IsCancellationRequested)
-                {
-                    SocketReceiveFromResult r = await _front.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), _stop.Token);
-                    _client = r.RemoteEndPoint;
-                    lock (_recorded)
-                    {
-                        _recorded.Add(buffer[..r.ReceivedBytes]);
-                    }
-
-                    await _back.SendToAsync(buffer.AsMemory(0, r.ReceivedBytes), server);
-                }
-            });
-            _backward = Task.Run(async () =>
-            {
-                var buffer = new byte[65535];
-                while (!_stop.IsCancellationRequested)
-                {
-                    SocketReceiveFromResult r = await _back.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), _stop.Token);
-                    if (_client is not null)
-                    {
-                        await _front.SendToAsync(buffer.AsMemory(0, r.ReceivedBytes), _client);
-                    }
-                }
-            });
-        }
-
-        public IPEndPoint LocalEndPoint { get; }
-
-        public byte[][] Recorded()
-        {
-            lock (_recorded)
-            {
-                return [.. _recorded];
-            }
-        }
-
-        public void Inject(byte[] datagram) => _back.SendTo(datagram, _server);
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            _front.Dispose();
-            _back.Dispose();
-            try
-            {
-                await Task.WhenAll(_forward, _backward);
-            }
-            catch (Exception)
-            {
-                // Cancelled receives end the relay.
-            }
         }
     }
 }

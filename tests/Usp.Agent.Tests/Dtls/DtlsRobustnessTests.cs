@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Usp.Agent.Dtls;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.Dtls;
 
@@ -149,7 +150,8 @@ public class DtlsRobustnessTests
         await using var server = DtlsTestPki.Bind(pki.AgentSecurity());
         string? got = null;
         server.Start((datagram, _) => got = System.Text.Encoding.ASCII.GetString(datagram.Span));
-        await using var relay = new LossyRelay(server.LocalEndPoint, drop: n => n is 2 or 4 or 5);
+        // Datagrams 2, 4 and 5 of both directions lost: the HelloVerifyRequest's answer and parts of the later flights.
+        await using var relay = new UdpRelay(server.LocalEndPoint, (_, n, _) => n is 2 or 4 or 5 ? UdpRelay.Drop : UdpRelay.Pass);
         await using var client = DtlsTestPki.Bind(pki.ControllerSecurity());
         client.Start((_, _) => { });
 
@@ -163,79 +165,6 @@ public class DtlsRobustnessTests
 
         Assert.Equal("after loss", got);
         Assert.True(relay.Dropped >= 3, $"{relay.Dropped} datagrams dropped");
-    }
-
-    /// <summary>A UDP relay between one client and the server that drops chosen datagrams (counted both ways from 1).</summary>
-    private sealed class LossyRelay : IAsyncDisposable
-    {
-        private readonly Socket _front = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        private readonly Socket _back = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _forward, _backward;
-        private int _count;
-        private EndPoint? _client;
-
-        public LossyRelay(IPEndPoint server, Func<int, bool> drop)
-        {
-            _front.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            _back.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            LocalEndPoint = (IPEndPoint)_front.LocalEndPoint!;
-            _forward = Task.Run(async () =>
-            {
-                var buffer = new byte[65535];
-                while (!_stop.IsCancellationRequested)
-                {
-                    SocketReceiveFromResult r = await _front.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), _stop.Token);
-                    _client = r.RemoteEndPoint;
-                    if (!Drop(drop))
-                    {
-                        await _back.SendToAsync(buffer.AsMemory(0, r.ReceivedBytes), server);
-                    }
-                }
-            });
-            _backward = Task.Run(async () =>
-            {
-                var buffer = new byte[65535];
-                while (!_stop.IsCancellationRequested)
-                {
-                    SocketReceiveFromResult r = await _back.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), _stop.Token);
-                    if (!Drop(drop) && _client is not null)
-                    {
-                        await _front.SendToAsync(buffer.AsMemory(0, r.ReceivedBytes), _client);
-                    }
-                }
-            });
-        }
-
-        public IPEndPoint LocalEndPoint { get; }
-
-        public int Dropped { get; private set; }
-
-        private bool Drop(Func<int, bool> drop)
-        {
-            bool d = drop(Interlocked.Increment(ref _count));
-            if (d)
-            {
-                Dropped++;
-            }
-
-            return d;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            _front.Dispose();
-            _back.Dispose();
-            try
-            {
-                await Task.WhenAll(_forward, _backward);
-            }
-            catch (Exception)
-            {
-                // Cancelled receives end the relay.
-            }
-        }
     }
 }
 
@@ -282,7 +211,7 @@ public class DtlsSessionChurnTests
         }
 
         await Run(1000);
-        long afterWarmUp = Settled();
+        long afterWarmUp = ManagedHeap.Settled();
         await Run(9000);
         await client.DisposeAsync();
         Assert.True(retried <= 100, $"{retried} of 10,000 handshakes needed a second attempt");
@@ -293,20 +222,11 @@ public class DtlsSessionChurnTests
             await Task.Delay(50);
         }
 
-        long atEnd = Settled();
+        long atEnd = ManagedHeap.Settled();
         Assert.Equal(0, server.PeerCount);
         Assert.Equal(0, server.HandshakesInProgress);
         Assert.True(atEnd - afterWarmUp < 4 * 1024 * 1024, $"managed heap grew {(atEnd - afterWarmUp) / 1024} KiB from 1,000 to 10,000 sessions");
     }
-
-    private static long Settled()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return GC.GetTotalMemory(forceFullCollection: true);
-    }
-
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Usp.Agent.Coap;
 using Usp.Agent.Dtls;
+using Usp.Tests.Support;
 
 namespace Usp.Agent.Tests.Dtls;
 
@@ -54,5 +55,42 @@ public class DtlsTransportTests
         }
 
         Assert.Contains("established", serverLog.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConnectionId_KeepsTheSessionWhenANatGivesTheClientAnotherAddress_Rfc9146()
+    {
+        using var pki = new DtlsTestPki();
+        var serverLog = new ListLogger();
+        await using var serverTransport = DtlsTestPki.Bind(pki.AgentSecurity(), logger: serverLog);
+        await using var server = EchoServer(serverTransport);
+        await using var nat = new UdpRelay(serverTransport.LocalEndPoint);
+        await using var clientTransport = DtlsTestPki.Bind(pki.ControllerSecurity());
+        clientTransport.ClientTargetFor = peer => new DtlsClientTarget("127.0.0.1", DtlsTestPki.AgentId);
+        await using var clientEndpoint = new CoapEndpoint(clientTransport);
+        clientEndpoint.Start();
+        var client = new CoapClient(clientEndpoint);
+        async Task<string> EchoAsync(string text)
+        {
+            var request = CoapRequest.FromUri(CoapMethod.Post, new Uri($"coap://127.0.0.1:{nat.Port}/echo"));
+            request.Payload = Encoding.ASCII.GetBytes(text);
+            CoapResponse response = await client.SendAsync(request, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+            return Encoding.ASCII.GetString(response.Payload.Span);
+        }
+
+        Assert.Equal("echo:before", await EchoAsync("before"));
+        IPEndPoint before = nat.BackEndPoint;
+        Assert.NotNull(serverTransport.PeerIdentity(before));
+        long hellos = serverTransport.HelloVerifyRequestsSent;
+
+        nat.RebindBack();
+        Assert.Equal("echo:after", await EchoAsync("after"));
+
+        // The same session, found by its Connection ID and moved to the new address: no new handshake.
+        Assert.Equal(1, serverTransport.SessionCount);
+        Assert.Equal(hellos, serverTransport.HelloVerifyRequestsSent);
+        Assert.Null(serverTransport.PeerIdentity(before));
+        Assert.Equal(DtlsTestPki.ControllerId, serverTransport.PeerIdentity(nat.BackEndPoint)!.EndpointId);
+        Assert.Contains($"DTLS session moved from {before} to {nat.BackEndPoint}", serverLog.Text, StringComparison.Ordinal);
     }
 }

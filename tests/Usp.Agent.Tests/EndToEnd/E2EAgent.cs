@@ -88,6 +88,14 @@ internal sealed class E2EAgent : IAsyncDisposable
         return Request(msgId, Header.Types.MsgType.Add, new Request { Add = new Add { CreateObjs = { create } } });
     }
 
+    /// <summary>A Set of one required parameter of one object.</summary>
+    public static Msg Set(string msgId, string objPath, string param, string value)
+    {
+        var update = new Set.Types.UpdateObject { ObjPath = objPath };
+        update.ParamSettings.Add(new Set.Types.UpdateParamSetting { Param = param, Value = value, Required = true });
+        return Request(msgId, Header.Types.MsgType.Set, new Request { Set = new Set { UpdateObjs = { update } } });
+    }
+
     /// <summary>The one instance an AddResp created; fails the test on anything else.</summary>
     public static string Created(Msg response)
     {

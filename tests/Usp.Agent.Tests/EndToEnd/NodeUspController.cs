@@ -32,7 +32,9 @@ internal sealed class NodeUspController : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    public static async Task<NodeUspController> StartAsync(string fromId, string replyForm = "uri", int listenPort = 0, bool autoNotifyResp = false)
+    /// <param name="replyTo">The reply-to URI to give instead of the controller's own (a relay in front of it).</param>
+    /// <param name="timing">node-coap's transmission parameters as JSON (e.g. <c>{"ackTimeout":1}</c>); null: RFC 7252's defaults.</param>
+    public static async Task<NodeUspController> StartAsync(string fromId, string replyForm = "uri", int listenPort = 0, bool autoNotifyResp = false, string? replyTo = null, string? timing = null)
     {
         RepoPaths.RequireInteropPackages();
         var info = new ProcessStartInfo(RepoPaths.Node)
@@ -51,6 +53,18 @@ internal sealed class NodeUspController : IAsyncDisposable
         if (autoNotifyResp)
         {
             info.ArgumentList.Add("--auto-notify-resp");
+        }
+
+        if (replyTo is not null)
+        {
+            info.ArgumentList.Add("--reply-to");
+            info.ArgumentList.Add(replyTo);
+        }
+
+        if (timing is not null)
+        {
+            info.ArgumentList.Add("--timing");
+            info.ArgumentList.Add(timing);
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start node");
