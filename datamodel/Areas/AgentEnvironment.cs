@@ -1,10 +1,12 @@
 namespace Usp.DataModel.Areas;
 
 /// <summary>What the built-in areas read live values from; supplied by the engine.</summary>
-public sealed class AgentEnvironment(TimeProvider time, ISystemStatus system, string softwareVersion, Func<string> endpointId)
+public sealed class AgentEnvironment(TimeProvider time, ISystemStatus system, ProcProcessTable processes, string softwareVersion, Func<string> endpointId)
 {
     public TimeProvider Time { get; } = time;
     public ISystemStatus System { get; } = system;
+    /// <summary>The rows of Device.DeviceInfo.ProcessStatus.Process.{i}.</summary>
+    public ProcProcessTable Processes { get; } = processes;
     public string SoftwareVersion { get; } = softwareVersion;
     public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
     /// <summary>The agent's EndpointID (resolved after the database is open).</summary>

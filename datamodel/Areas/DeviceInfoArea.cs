@@ -25,8 +25,21 @@ public sealed class DeviceInfoArea(AgentEnvironment env) : IDataModelArea
             .Computed("Total", ParamType.UnsignedInt, _ => Text(env.System.MemoryTotalKiB))
             .Computed("Free", ParamType.UnsignedInt, _ => Text(env.System.MemoryFreeKiB), ValueChangeSupport.WillIgnore);
         builder.Object("Device.DeviceInfo.ProcessStatus.")
-            .Computed("CPUUsage", ParamType.UnsignedInt, _ => Text(env.System.CpuUsagePercent), ValueChangeSupport.WillIgnore);
+            .Computed("CPUUsage", ParamType.UnsignedInt, _ => Text(env.System.CpuUsagePercent), ValueChangeSupport.WillIgnore)
+            .NumberOfEntries("Process");
+        // A computed table: one row per process, sampled from /proc when a message reads it (never stored). Its values
+        // are not polled for ValueChange: TR-181 lets the agent deny Size, CPUTime and State, PID and Command never
+        // change within a row, and Priority is only known when the table is next read.
+        builder.Object("Device.DeviceInfo.ProcessStatus.Process.{i}.").ComputedRows(env.Processes).Key(true, "PID")
+            .Computed("PID", ParamType.UnsignedInt, c => Text(Process(c)?.Pid ?? 0), ValueChangeSupport.WillIgnore)
+            .Computed("Command", ParamType.String, c => Process(c)?.Command ?? "", ValueChangeSupport.WillIgnore)
+            .Computed("Size", ParamType.UnsignedInt, c => Text(Process(c)?.SizeKiB ?? 0), ValueChangeSupport.WillIgnore)
+            .Computed("Priority", ParamType.UnsignedInt, c => Text(Process(c)?.Priority ?? 0), ValueChangeSupport.WillIgnore)
+            .Computed("CPUTime", ParamType.UnsignedInt, c => Text(Process(c)?.CpuTimeMs ?? 0), ValueChangeSupport.WillIgnore)
+            .Computed("State", ParamType.String, c => Process(c)?.State ?? "", ValueChangeSupport.WillIgnore);
     }
+
+    private static ProcessSample? Process(ParamReadContext context) => ProcProcessTable.DataOf(context);
 
     private static string Text(long n) => n.ToString(CultureInfo.InvariantCulture);
 }

@@ -4,7 +4,8 @@ using System.Runtime.InteropServices;
 namespace Usp.DataModel.Areas;
 
 /// <summary>
-/// Reads /proc (uptime, meminfo, stat) on Linux; falls back to what the runtime knows elsewhere.
+/// Reads /proc (uptime, meminfo, stat) under a root directory (<c>/</c>, or a fake tree in tests) on Linux; falls
+/// back to what the runtime knows elsewhere.
 /// </summary>
 /// <remarks>
 /// Every Get of DeviceInfo reads these, so each read is one open, one pread of the first bytes into a stack
@@ -23,9 +24,23 @@ public sealed partial class ProcSystemStatus : ISystemStatus
     private const long CpuStatFreshMs = 10;
 
     private readonly Lock _gate = new();
+    private readonly string _uptimePath;
+    private readonly string _memInfoPath;
+    private readonly string _statPath;
+    private readonly bool _realRoot;
     private (ulong Busy, ulong Total) _lastCpu;
     private (long ReadAt, int Percent) _cpu = (long.MinValue, 0);
     private (long ReadAt, long? Total, long? Available, long? Free) _memInfo = (long.MinValue, null, null, null);
+
+    /// <param name="systemRoot">The directory /proc is read under (tests point it at a fake tree).</param>
+    public ProcSystemStatus(string systemRoot = "/")
+    {
+        string proc = Path.Combine(systemRoot, "proc");
+        _uptimePath = Path.Combine(proc, "uptime");
+        _memInfoPath = Path.Combine(proc, "meminfo");
+        _statPath = Path.Combine(proc, "stat");
+        _realRoot = Path.GetFullPath(systemRoot) == "/";
+    }
 
     /// <summary>Linux's CLOCK_BOOTTIME: monotonic, counting time suspended; the first figure of /proc/uptime.</summary>
     private const int ClockBootTime = 7;
@@ -34,10 +49,10 @@ public sealed partial class ProcSystemStatus : ISystemStatus
     {
         get
         {
-            if (OperatingSystem.IsLinux() && ClockGetTime(ClockBootTime, out Timespec now) == 0)
+            if (_realRoot && OperatingSystem.IsLinux() && ClockGetTime(ClockBootTime, out Timespec now) == 0)
                 return (long)now.Seconds;
             Span<byte> buffer = stackalloc byte[HeadBytes];
-            ReadOnlySpan<byte> text = ReadHead("/proc/uptime", buffer);
+            ReadOnlySpan<byte> text = ReadHead(_uptimePath, buffer);
             int space = text.IndexOf((byte)' ');
             if (space > 0 && double.TryParse(text[..space], NumberStyles.Float, CultureInfo.InvariantCulture, out var s))
                 return (long)s;
@@ -77,7 +92,7 @@ public sealed partial class ProcSystemStatus : ISystemStatus
     private int ReadCpuUsagePercent()
     {
         Span<byte> buffer = stackalloc byte[HeadBytes];
-        ReadOnlySpan<byte> line = Line(ReadHead("/proc/stat", buffer), "cpu "u8);
+        ReadOnlySpan<byte> line = Line(ReadHead(_statPath, buffer), "cpu "u8);
         if (line.IsEmpty)
             return 0;
         ulong total = 0, idle = 0;
@@ -116,7 +131,7 @@ public sealed partial class ProcSystemStatus : ISystemStatus
                 return (_memInfo.Total, _memInfo.Available, _memInfo.Free);
         }
         Span<byte> buffer = stackalloc byte[HeadBytes];
-        ReadOnlySpan<byte> text = ReadHead("/proc/meminfo", buffer);
+        ReadOnlySpan<byte> text = ReadHead(_memInfoPath, buffer);
         var figures = (MemInfoValue(text, "MemTotal:"u8), MemInfoValue(text, "MemAvailable:"u8), MemInfoValue(text, "MemFree:"u8));
         lock (_gate)
             _memInfo = (now, figures.Item1, figures.Item2, figures.Item3);
@@ -148,7 +163,7 @@ public sealed partial class ProcSystemStatus : ISystemStatus
     }
 
     /// <summary>The first bytes of <paramref name="path"/>; empty when it cannot be read.</summary>
-    private static ReadOnlySpan<byte> ReadHead(string path, Span<byte> buffer)
+    internal static ReadOnlySpan<byte> ReadHead(string path, Span<byte> buffer)
     {
         try
         {

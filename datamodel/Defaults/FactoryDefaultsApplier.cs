@@ -75,7 +75,7 @@ internal static class FactoryDefaultsApplier
                 continue;
             }
             var table = current.Table(parts[i]);
-            if (table is null || i + 1 >= parts.Length ||
+            if (table is null || table.Schema.RowSource is not null || i + 1 >= parts.Length ||
                 !int.TryParse(parts[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 1)
                 return null;
             i++;

@@ -26,6 +26,7 @@ public sealed partial class UspEngine : IDisposable
     private readonly UspEngineOptions _options;
     private readonly DataModelStore _store;
     private readonly RecordProcessor _records;
+    private readonly ComputedTableRefresher _computed;
     private string _endpointId = "";
     private readonly DeviceIdentityDefaults _identityDefaults;
     private (string Oui, string Serial) _identitySources;
@@ -35,7 +36,8 @@ public sealed partial class UspEngine : IDisposable
     private UspEngine(UspEngineOptions options)
     {
         _options = options;
-        var env = new AgentEnvironment(options.Time, options.SystemStatus ?? new ProcSystemStatus(), options.SoftwareVersion, () => _endpointId);
+        var env = new AgentEnvironment(options.Time, options.SystemStatus ?? new ProcSystemStatus(options.Identity.SystemRoot),
+            options.Processes ?? new ProcProcessTable(options.Identity.SystemRoot, options.Time), options.SoftwareVersion, () => _endpointId);
         var builder = new SchemaBuilder();
         var sessions = new SessionTable();
         var commands = new AgentCommandServices { Restart = options.DeviceRestart, SelfTests = options.SelfTestParticipants };
@@ -43,6 +45,7 @@ public sealed partial class UspEngine : IDisposable
         foreach (var area in builtIn.Concat(options.Areas))
             area.Register(builder);
         Schema = builder.Build();
+        _computed = ComputedTableRefresher.For(Schema);
 
         _store = DataModelStore.Open(Schema, options.DataDirectory, options.Log, options.Time);
         _identityDefaults = new DeviceIdentityDefaults(options.Identity, options.Log);
@@ -125,17 +128,45 @@ public sealed partial class UspEngine : IDisposable
         remove => _store.ChangesCommitted -= value;
     }
 
-    /// <summary>Handles one encoded Record; never throws on anything the peer sent.</summary>
+    /// <summary>
+    /// Handles one encoded Record; never throws on anything the peer sent. The computed tables it reads (the
+    /// process table) are sampled first, off the engine lock, unless the calling thread already holds it
+    /// (<see cref="TryRunNow"/>): then it sees their last sampling.
+    /// </summary>
     public RecordResult HandleRecord(ReadOnlySpan<byte> record, SenderIdentity sender)
     {
+        if (!_gate.IsHeldByCurrentThread)
+            _computed.RefreshFor(record);
         lock (_gate)
+        {
+            SyncComputedTables();
             return _records.Process(record, sender);
+        }
     }
 
     public RecordResult HandleRecord(Record record, SenderIdentity sender)
     {
+        ArgumentNullException.ThrowIfNull(record);
+        if (!_gate.IsHeldByCurrentThread)
+            _computed.RefreshFor(record);
         lock (_gate)
+        {
+            SyncComputedTables();
             return _records.Process(record, sender);
+        }
+    }
+
+    /// <summary>
+    /// True when answering <paramref name="record"/> first samples a computed table that is out of date (a Get of
+    /// <c>Device.DeviceInfo.ProcessStatus.Process.</c> reads every /proc/PID): a thread that must never wait (a
+    /// network receive thread) should hand such a Record to another thread rather than use <see cref="TryRunNow"/>.
+    /// </summary>
+    public bool SamplesBeforeHandling(Record record) => _computed.NeedsRefresh(record);
+
+    private void SyncComputedTables()
+    {
+        if (_store.Tree.SyncComputedTables())
+            Notifications.Poller.Invalidate();
     }
 
     /// <summary>
@@ -172,8 +203,11 @@ public sealed partial class UspEngine : IDisposable
     /// <summary>Reads one parameter by path (for the local CLI and the host); null when it does not resolve to exactly one value.</summary>
     public string? GetValue(string parameterPath)
     {
+        if (!_gate.IsHeldByCurrentThread)
+            _computed.RefreshFor(parameterPath);
         lock (_gate)
         {
+            SyncComputedTables();
             var r = new PathResolver(_store.Tree).Resolve(parameterPath);
             if (!r.Ok || r.Leaf != LeafKind.Parameter || r.Objects.Count != 1 || r.Schema is null)
                 return null;

@@ -34,7 +34,10 @@ public sealed class UspEngineOptions
     public string? FullAccessEndpointId { get; init; }
     public IEngineLog Log { get; init; } = new NullEngineLog();
     public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>DeviceInfo's uptime, memory and CPU figures; null: /proc under <see cref="DeviceIdentitySettings.SystemRoot"/>.</summary>
     public ISystemStatus? SystemStatus { get; init; }
+    /// <summary>The rows of Device.DeviceInfo.ProcessStatus.Process.{i}.; null: /proc under <see cref="DeviceIdentitySettings.SystemRoot"/>.</summary>
+    public ProcProcessTable? Processes { get; init; }
     /// <summary>Upper bound on paths and settings in one request (larger ones get error 7005).</summary>
     public int MaxPathsPerMessage { get; init; } = 1024;
     /// <summary>Delivers the Records the engine originates (notifications); null: they are only queued.</summary>

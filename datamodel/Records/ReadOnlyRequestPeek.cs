@@ -65,7 +65,7 @@ public static class ReadOnlyRequestPeek
         return true;
     }
 
-    private static bool TryReadField(ref ReadOnlySpan<byte> data, out int field, out int wireType, out ulong varint, out ReadOnlySpan<byte> bytes)
+    internal static bool TryReadField(ref ReadOnlySpan<byte> data, out int field, out int wireType, out ulong varint, out ReadOnlySpan<byte> bytes)
     {
         field = 0;
         wireType = 0;

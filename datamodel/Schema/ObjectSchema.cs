@@ -33,6 +33,22 @@ public sealed class ObjectSchema
     public ObjectAccess Access { get; internal set; } = ObjectAccess.ReadOnly;
     public int MinEntries { get; internal set; }
     public int? MaxEntries { get; internal set; }
+    /// <summary>Set on a computed table: its rows come from this source on read and are never stored.</summary>
+    public Store.IComputedRowSource? RowSource { get; internal set; }
+
+    /// <summary>True for a computed table and for every object below one.</summary>
+    public bool IsComputedRows
+    {
+        get
+        {
+            for (var o = this; o is not null; o = o.Parent)
+            {
+                if (o.RowSource is not null)
+                    return true;
+            }
+            return false;
+        }
+    }
 
     public IReadOnlyList<ParamSchema> Params => _paramOrder;
     public IReadOnlyList<ObjectSchema> Children => _childOrder;

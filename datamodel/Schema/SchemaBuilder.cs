@@ -33,6 +33,8 @@ public sealed class SchemaBuilder
         string name = withoutSuffix[(lastDot + 1)..];
         if (!_objects.TryGetValue(parentPath, out var parent))
             throw new InvalidOperationException($"Register {parentPath} before {supportedPath}.");
+        if (multi && parent.IsComputedRows)
+            throw new InvalidOperationException($"{supportedPath}: a computed table's rows are not stored, so no table can hang below them.");
         var obj = new ObjectSchema(name, parent, multi);
         parent.AddChild(obj);
         _objects[supportedPath] = obj;
@@ -58,6 +60,8 @@ public sealed class ObjectBuilder
     /// <summary>Makes a table creatable/deletable by Controllers and sets its entry limits.</summary>
     public ObjectBuilder Writable(int minEntries = 0, int? maxEntries = null)
     {
+        if (Schema.RowSource is not null)
+            throw new InvalidOperationException($"{Schema.Path} is a computed table: it is read-only.");
         Schema.Access = ObjectAccess.ReadWrite;
         Schema.MinEntries = minEntries;
         Schema.MaxEntries = maxEntries;
@@ -69,6 +73,33 @@ public sealed class ObjectBuilder
     {
         Schema.MinEntries = minEntries;
         Schema.MaxEntries = maxEntries;
+        return this;
+    }
+
+    /// <summary>
+    /// Makes this table a computed one: read-only, its rows supplied by <paramref name="source"/> when a message reads
+    /// them (sampled off the engine lock, see <see cref="Store.IComputedRowSource"/>), never stored. Every parameter
+    /// on and below its rows is computed; getters find the row's data in <c>context.Instance.RowData</c>. Add is
+    /// refused with 7019 and Delete with 7024 as for any read-only table; no ObjectCreation/ObjectDeletion is sent
+    /// for its rows. The table must hang off single-instance objects (one table per agent).
+    /// </summary>
+    public ObjectBuilder ComputedRows(Store.IComputedRowSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (!Schema.IsMultiInstance)
+            throw new InvalidOperationException($"{Schema.Path} is not a table.");
+        if (Schema.Access == ObjectAccess.ReadWrite)
+            throw new InvalidOperationException($"{Schema.Path} is writable; a computed table is read-only.");
+        for (var p = Schema.Parent; p is not null; p = p.Parent)
+        {
+            if (p.IsMultiInstance)
+                throw new InvalidOperationException($"{Schema.Path}: a computed table must hang off single-instance objects, not below {p.Path}.");
+        }
+        if (Schema.Params.FirstOrDefault(p => !p.IsComputed) is { } stored)
+            throw new InvalidOperationException($"{stored}: the rows of a computed table are not stored, so each of their parameters needs a getter.");
+        if (Schema.Children.Count > 0)
+            throw new InvalidOperationException($"{Schema.Path}: make the table computed before registering objects below it.");
+        Schema.RowSource = source;
         return this;
     }
 
@@ -91,6 +122,8 @@ public sealed class ObjectBuilder
         string[]? enumeration = null, ValuePattern[]? patterns = null, bool list = false, int? maxItems = null, ReferenceKind reference = ReferenceKind.None,
         ParamValueGetter? getter = null, ValueChangeSupport valueChange = ValueChangeSupport.Allowed, bool secured = false)
     {
+        if (getter is null && Schema.IsComputedRows)
+            throw new InvalidOperationException($"{Schema.Path}{name}: the rows of a computed table are not stored, so each of their parameters needs a getter.");
         var p = new ParamSchema(name, type, access)
         {
             Default = defaultValue,

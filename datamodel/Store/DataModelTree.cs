@@ -6,6 +6,7 @@ namespace Usp.DataModel.Store;
 public sealed class DataModelTree
 {
     private readonly Dictionary<string, DmObject> _byPath = new(StringComparer.Ordinal);
+    private readonly List<DmTable> _computed = [];
 
     internal DataModelTree(DataModelSchema schema, IEngineLog log)
     {
@@ -26,6 +27,44 @@ public sealed class DataModelTree
         if (instancePath.Length > 0 && instancePath[^1] != '.')
             instancePath += ".";
         return _byPath.GetValueOrDefault(instancePath);
+    }
+
+    internal void RegisterComputed(DmTable table) => _computed.Add(table);
+
+    /// <summary>
+    /// Gives each computed table the rows its source sampled last (under the engine lock, before a message is
+    /// handled, so one message sees one sampling). Rows that stay keep their objects. True when a row came or went.
+    /// </summary>
+    internal bool SyncComputedTables()
+    {
+        bool changed = false;
+        foreach (var table in _computed)
+        {
+            var set = table.Schema.RowSource!.Current;
+            if (ReferenceEquals(set, table.Materialized))
+                continue;
+            table.Materialized = set;
+            var sampled = new HashSet<int>(set.Rows.Count);
+            foreach (var (number, data) in set.Rows)
+            {
+                sampled.Add(number);
+                if (table.Row(number) is { } row)
+                {
+                    row.RowData = data;
+                    continue;
+                }
+                row = CreateRow(table, number);
+                row.RowData = data;
+                Attach(table, row);
+                changed = true;
+            }
+            if (table.Count == sampled.Count)
+                continue;
+            foreach (var gone in table.Rows.Where(r => !sampled.Contains(r.InstanceNumber)).ToList())
+                Detach(table, gone);
+            changed = true;
+        }
+        return changed;
     }
 
     internal DmObject CreateRow(DmTable table, int instanceNumber)

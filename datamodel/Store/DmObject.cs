@@ -21,7 +21,12 @@ public sealed class DmObject
         foreach (var child in schema.Children)
         {
             if (child.IsMultiInstance)
-                _tables[child.Name] = new DmTable(child, this, path + child.Name + ".");
+            {
+                var table = new DmTable(child, this, path + child.Name + ".");
+                _tables[child.Name] = table;
+                if (child.RowSource is not null)
+                    tree.RegisterComputed(table);
+            }
             else
                 _singleChildren[child.Name] = new DmObject(tree, child, this, 0, path + child.Name + ".");
         }
@@ -34,6 +39,9 @@ public sealed class DmObject
     public int InstanceNumber { get; }
     /// <summary>Instance path using instance numbers, ending with '.', e.g. <c>Device.LocalAgent.MTP.1.</c>.</summary>
     public string Path { get; }
+
+    /// <summary>The provider's data behind a row of a computed table (see <see cref="IComputedRowSource"/>); null elsewhere.</summary>
+    public object? RowData { get; internal set; }
 
     /// <summary>Values explicitly stored for this instance (computed and defaulted ones are absent).</summary>
     internal IReadOnlyDictionary<string, string> StoredValues => _stored;
@@ -147,6 +155,8 @@ public sealed class DmTable
     public string Path { get; }
     /// <summary>The next instance number to hand out; numbers are never reused (R-ARC.8).</summary>
     public int NextInstance { get; internal set; } = 1;
+    /// <summary>For a computed table: the sampling its rows show now.</summary>
+    internal ComputedRowSet? Materialized { get; set; }
     public int Count => _rows.Count;
     public IEnumerable<DmObject> Rows => _rows.Values;
     public DmObject? Row(int instanceNumber) => _rows.GetValueOrDefault(instanceNumber);

@@ -57,6 +57,8 @@ public sealed class DmTransaction
     /// <summary>Creates a row with the next free instance number, or <paramref name="number"/> when given.</summary>
     public DmObject AddRow(DmTable table, int? number = null)
     {
+        if (table.Schema.RowSource is not null)
+            throw new InvalidOperationException($"{table.Path} is a computed table; its rows are never stored.");
         int previousNext = table.NextInstance;
         int n = number ?? table.NextInstance;
         var row = _tree.CreateRow(table, n);

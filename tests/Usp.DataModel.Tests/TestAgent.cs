@@ -56,7 +56,7 @@ internal sealed class TestAgent : IDisposable
 
     public TestAgent(string? dataDirectory = null, string? defaults = Defaults, string? endpointId = AgentId, TestLog? log = null,
         AgentHooks? hooks = null, IReadOnlyList<Schema.IDataModelArea>? areas = null, TimeProvider? time = null,
-        DeviceIdentitySettings? identity = null)
+        DeviceIdentitySettings? identity = null, Areas.ProcProcessTable? processes = null)
     {
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? NewDirectory();
@@ -79,6 +79,7 @@ internal sealed class TestAgent : IDisposable
             DeviceRestart = hooks?.Restart,
             SelfTestParticipants = hooks?.SelfTests ?? [],
             Areas = hooks?.Areas ?? areas ?? [],
+            Processes = processes,
         });
     }
 

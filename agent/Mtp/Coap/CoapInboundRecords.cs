@@ -43,8 +43,10 @@ internal sealed partial class CoapInboundRecords
         }
 
         // A read-only request that opens its Controller's lane is handled on this (the receive) thread once the 2.04
-        // is out: no thread-pool wake-up. Anything else (a Set commits to SQLite, an Operate) goes to the pool.
-        Action<Action>? startHere = ReadOnlyRequestPeek.IsReadOnlyRequest(record!) ? request.RunAfterResponse : null;
+        // is out: no thread-pool wake-up. Anything else (a Set commits to SQLite, an Operate, a Get that first samples
+        // the process table from /proc) goes to the pool.
+        Action<Action>? startHere = ReadOnlyRequestPeek.IsReadOnlyRequest(record!) && !_engine!.SamplesBeforeHandling(record!)
+            ? request.RunAfterResponse : null;
         var inbound = new InboundRecord(record!, replyTo!, CoapSenderIdentity.Of(request.Peer), server, ours,
             (request.Peer.Session as Usp.Agent.Dtls.DtlsPeerSession)?.Identity?.AnchorPath);
         if (!_lanes.TryEnqueue(record!.FromId, inbound, startHere))
