@@ -125,7 +125,6 @@ namespace Usp.Agent
             var announcer = new ConsoleAnnouncer(launch.Output, options, bootCause, () => engine.Engine.Identity);
             services.AddReadinessObserver(services.AddHostedService(announcer));
             services.AddReadinessObserver(services.AddHostedService(new SystemdLifecycleNotifier(notifier)));
-            services.AddHostedService(new NotYetAvailableReporter(options, log.For<NotYetAvailableReporter>()));
 
             // MTP listeners; readiness waits for each. Once all listen, the notification loop starts (Boot! first).
             ILogger coapLog = log.For<UdpCoapTransport>();

@@ -93,4 +93,16 @@ public sealed partial class UspEngine
                 .ToList();
         }
     }
+
+    /// <summary>The paths of the agent's MTP rows that are not enabled (their Status is Down, whatever served them before).</summary>
+    public IReadOnlyList<string> GetDisabledAgentMtpPaths()
+    {
+        lock (_gate)
+        {
+            return _store.Tree.Find(LocalAgentArea.Path)!.Table("MTP")!.Rows
+                .Where(m => m.GetValue("Enable") != "true")
+                .Select(m => m.Path)
+                .ToList();
+        }
+    }
 }

@@ -194,6 +194,11 @@ internal sealed partial class CoapMtpReconciler : IServedEndpoints
     {
         var wanted = new List<ServedEndpoint>();
         var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string disabled in engine.GetDisabledAgentMtpPaths())
+        {
+            statuses[disabled] = "Down";
+        }
+
         foreach (AgentMtp mtp in engine.GetAgentMtps().Where(IsCoap))
         {
             if ((mtp.Path == _firstCoapMtp && _options.CoapPort == 0) || (mtp.Path == _firstCoapsMtp && _options.CoapsPort == 0))

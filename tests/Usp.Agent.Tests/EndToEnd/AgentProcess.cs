@@ -15,16 +15,20 @@ internal sealed class AgentProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private AgentProcess(Process process, string dataDir, int coapPort)
+    private AgentProcess(Process process, string dataDir, int coapPort, int coapsPort)
     {
         _process = process;
         DataDir = dataDir;
         CoapPort = coapPort;
+        CoapsPort = coapsPort;
     }
 
     public string DataDir { get; }
 
     public int CoapPort { get; }
+
+    /// <summary>The coaps port it was started with (0: none).</summary>
+    public int CoapsPort { get; }
 
     public int Pid => _process.Id;
 
@@ -61,7 +65,7 @@ internal sealed class AgentProcess : IAsyncDisposable
                 "--coap-port", coapPort.ToString(), "--coaps-port", coapsPort.ToString(), "--bind", "127.0.0.1", "--no-mdns",
             }.Concat(extraArgs));
 
-        var agent = new AgentProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start usp-agent"), dataDir, coapPort);
+        var agent = new AgentProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start usp-agent"), dataDir, coapPort, coapsPort);
         agent.StartReading();
         var ready = agent._ready.Task;
         if (await Task.WhenAny(ready, Task.Delay(TimeSpan.FromSeconds(60))) != ready)

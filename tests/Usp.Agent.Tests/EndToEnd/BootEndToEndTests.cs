@@ -7,10 +7,12 @@ public sealed class BootEndToEndTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public async Task After_Device_Reboot_the_agent_restarts_and_sends_Boot_with_Cause_RemoteReboot_to_a_persistent_subscriber()
+    [Theory]
+    [InlineData(E2ETransport.Coap)]
+    [InlineData(E2ETransport.Coaps)]
+    public async Task After_Device_Reboot_the_agent_restarts_and_sends_Boot_with_Cause_RemoteReboot_to_a_persistent_subscriber(E2ETransport transport)
     {
-        await using E2EAgent e2e = await E2EAgent.StartAsync();
+        await using E2EAgent e2e = await E2EAgent.StartAsync(transport);
         int pid = e2e.Agent.Pid;
         var add = new Add();
         var create = new Add.Types.CreateObject { ObjPath = "Device.LocalAgent.Subscription." };

@@ -14,14 +14,102 @@ public sealed class E2EAgentFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Agent.DisposeAsync();
 }
 
+/// <summary>The agent of <see cref="CoapMtpEndToEndOverCoapsTests"/>: coaps only, with a development PKI (see <see cref="E2EAgent"/>).</summary>
+public sealed class E2ECoapsAgentFixture : IAsyncLifetime
+{
+    internal E2EAgent Agent { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Agent = await E2EAgent.StartAsync(E2ETransport.Coaps);
+
+    public async Task DisposeAsync() => await Agent.DisposeAsync();
+}
+
+/// <summary>Over plain CoAP: the shared suite, and the cases that only plain CoAP has (see <see cref="CoapMtpEndToEndSuite"/>).</summary>
+public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : CoapMtpEndToEndSuite, IClassFixture<E2EAgentFixture>
+{
+    internal override E2EAgent E2E => fixture.Agent;
+
+    // One raw peer sends as two Controllers in turn; over coaps a peer's certificate names one EndpointID, and a
+    // Record from another is dropped for that reason first (Dtls/CoapsEndToEndTests covers it).
+    [Fact]
+    public async Task A_disabled_Controller_gets_a_204_but_no_USP_answer()
+    {
+        await using var peer = new RawCoapPeer();
+        await peer.SendAsync(RawCoapMessage.Request(2, 0x5005, $"e/{E2EAgent.AgentId}", [$"reply-to={peer.ReplyTo}"], 42,
+            E2EAgent.RecordBytes(E2EAgent.Get("off-1", "Device."), E2EAgent.DisabledId)), E2E.AgentPort);
+        var (ack, _) = await peer.ReceiveAsync(Wait);
+        Assert.Equal("2.04", ack.CodeText);
+
+        // The same peer as an enabled Controller is answered: the first POST to arrive is that answer.
+        await peer.SendAsync(RawCoapMessage.Request(2, 0x5006, $"e/{E2EAgent.AgentId}", [$"reply-to={peer.ReplyTo}"], 42,
+            E2EAgent.RecordBytes(E2EAgent.Get("on-1", "Device.DeviceInfo.Manufacturer"))), E2E.AgentPort);
+        var (body, _, _) = await E2E.WithAgentLogAsync(peer.ReceivePostAsync(Wait));
+
+        Assert.Equal("on-1", E2EAgent.MsgOf(body).Header.MsgId);
+    }
+
+    // The admin socket, not an MTP: nothing to repeat over coaps.
+    [Fact]
+    public async Task Usp_agent_get_answers_from_the_running_agent()
+    {
+        var (exit, output, error) = await AgentProcess.CliAsync("get", "Device.LocalAgent.EndpointID", "--data-dir", E2E.Agent.DataDir);
+
+        Assert.True(exit == 0, $"exit {exit}: {error}");
+        Assert.Equal($"Device.LocalAgent.EndpointID = {E2EAgent.AgentId}", output.Trim());
+    }
+
+    // The banner's coaps command (development identity) is Dtls/CtlOverCoapsTests' first test.
+    [Fact]
+    public async Task The_banner_names_the_EndpointID_and_a_ctl_command_that_works()
+    {
+        string banner = E2E.Agent.Output;
+        Assert.Contains($"endpoint id: {E2EAgent.AgentId}", banner);
+        string command = banner.Split('\n').Single(l => l.StartsWith("query it: ", StringComparison.Ordinal))["query it: ".Length..].Trim();
+
+        // Pasted into a shell as it is.
+        var (exit, output, error) = await Tool.RunAsync("/bin/sh", ["-c", command]);
+
+        Assert.True(exit == 0, $"{command}: exit {exit}: {error}");
+        Assert.Contains("Device.DeviceInfo.Manufacturer = Usp.Agent", output);
+    }
+}
+
+/// <summary>
+/// The same suite over coaps: an agent serving only coaps, the node Controller behind a <see cref="CoapsBridge"/> (its
+/// certificate names its EndpointID), raw peers and libcoap's coap-client-openssl with certificates from the test's CA,
+/// ctl with --cert/--key/--trust-store. Every Record in both directions travels over DTLS.
+/// </summary>
+public sealed class CoapMtpEndToEndOverCoapsTests(E2ECoapsAgentFixture fixture) : CoapMtpEndToEndSuite, IClassFixture<E2ECoapsAgentFixture>
+{
+    internal override E2EAgent E2E => fixture.Agent;
+
+    /// <summary>What makes the suite above a coaps run: no plain CoAP is served, and both directions are DTLS sessions whose certificates named the peers.</summary>
+    [Fact]
+    public async Task The_agent_serves_only_coaps_and_the_Controller_reaches_it_and_is_reached_over_DTLS_sessions_that_name_both_ends()
+    {
+        var (mtps, _) = await E2E.RoundTripAsync(E2EAgent.Get("coaps-only", "Device.LocalAgent.MTP."));
+
+        var rows = Assert.Single(mtps.Body.Response.GetResp.ReqPathResults).ResolvedPathResults.Where(r => r.ResultParams.ContainsKey("EnableEncryption")).ToList();
+        Assert.Equal("true", Assert.Single(rows).ResultParams["EnableEncryption"]);
+        Assert.DoesNotContain("serves coap://", E2E.Agent.Output, StringComparison.Ordinal);
+        CoapsBridge bridge = E2E.Primary.Bridge!;
+        Assert.Contains($"established: {E2EAgent.ControllerId}", E2E.Agent.Output, StringComparison.Ordinal);
+        Assert.Contains($"DTLS session to 127.0.0.1:{bridge.ServerSide.Port} established: {E2EAgent.ControllerId}", E2E.Agent.Output, StringComparison.Ordinal);
+        Assert.Contains($"DTLS session to 127.0.0.1:{E2E.Agent.CoapsPort} established: {E2EAgent.AgentId}", bridge.Log.Text, StringComparison.Ordinal);
+    }
+}
+
 /// <summary>
 /// The real usp-agent process driven over CoAP by independent peers: the node Controller (npm coap + protobufjs
-/// with the reference schemas), hand-built UDP datagrams, and libcoap's coap-client with Records encoded by protobufjs.
+/// with the reference schemas), hand-built datagrams, and libcoap's coap-client with Records encoded by protobufjs.
+/// Each test here runs twice, over plain CoAP (<see cref="CoapMtpEndToEndTests"/>) and over coaps
+/// (<see cref="CoapMtpEndToEndOverCoapsTests"/>).
 /// </summary>
-public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixture<E2EAgentFixture>
+public abstract class CoapMtpEndToEndSuite
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
-    private E2EAgent E2E => fixture.Agent;
+    protected static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    internal abstract E2EAgent E2E { get; }
 
     [Fact]
     public async Task Tp469_5_1_and_5_3_Get_is_acknowledged_204_and_answered_with_content_format_42_and_our_reply_to()
@@ -34,7 +122,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
         Assert.Equal("application/octet-stream", (string?)e["coap"]!["contentFormat"]); // node coap names Content-Format 42
         Assert.Equal(E2EAgent.AgentId, (string?)e["from"]);
         var queries = e["coap"]!["query"]!.AsArray().Select(q => (string?)q).ToList();
-        Assert.Contains($"reply-to=coap://127.0.0.1:{E2E.Agent.CoapPort}/e/{E2EAgent.AgentId}", queries);
+        Assert.Contains($"reply-to={E2E.AgentReplyTo}", queries);
     }
 
     [Fact]
@@ -81,8 +169,8 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [Fact]
     public async Task Tp469_5_2_a_Get_of_Device_is_answered_with_a_Block1_POST_of_several_blocks()
     {
-        using var peer = new RawCoapPeer();
-        peer.Send(RawCoapMessage.Request(2, 0x1001, $"e/{E2EAgent.AgentId}", [$"reply-to={peer.ReplyTo}"], 42, E2EAgent.RecordBytes(E2EAgent.Get("big-1", "Device."))), E2E.Agent.CoapPort);
+        await using var peer = E2E.RawPeer();
+        await peer.SendAsync(RawCoapMessage.Request(2, 0x1001, $"e/{E2EAgent.AgentId}", [$"reply-to={peer.ReplyTo}"], 42, E2EAgent.RecordBytes(E2EAgent.Get("big-1", "Device."))), E2E.AgentPort);
 
         var (body, blocks, first) = await E2E.WithAgentLogAsync(peer.ReceivePostAsync(Wait));
 
@@ -97,12 +185,12 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [Fact]
     public async Task Tp469_5_4_a_Controller_that_does_not_acknowledge_gets_the_GetResp_retransmitted()
     {
-        using var peer = new RawCoapPeer();
-        peer.Send(RawCoapMessage.Request(2, 0x2002, $"e/{E2EAgent.AgentId}", [$"reply-to={peer.ReplyTo}"], 42, E2EAgent.RecordBytes(E2EAgent.Get("rtx-1", "Device.LocalAgent."))), E2E.Agent.CoapPort);
+        await using var peer = E2E.RawPeer();
+        await peer.SendAsync(RawCoapMessage.Request(2, 0x2002, $"e/{E2EAgent.AgentId}", [$"reply-to={peer.ReplyTo}"], 42, E2EAgent.RecordBytes(E2EAgent.Get("rtx-1", "Device.LocalAgent."))), E2E.AgentPort);
 
         RawCoapMessage original = await NextPostAsync(peer);
         var (again, from) = await NextPostFromAsync(peer);
-        peer.Reply(again, from, 0x44); // now the Controller acknowledges (step 6), which frees its lane
+        await peer.ReplyAsync(again, from, 0x44); // now the Controller acknowledges (step 6), which frees its lane
 
         Assert.Equal(original.MessageId, again.MessageId);
         Assert.Equal(RawCoapMessage.Con, again.Type);
@@ -112,8 +200,8 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [Fact]
     public async Task Tp469_5_5_method_code_0_06_gets_4_05()
     {
-        using var peer = new RawCoapPeer();
-        peer.Send(RawCoapMessage.Request(0x06, 0x3003, $"e/{E2EAgent.AgentId}", [$"reply-to={peer.ReplyTo}"], 42, E2EAgent.RecordBytes(E2EAgent.Get("m-1", "Device."))), E2E.Agent.CoapPort);
+        await using var peer = E2E.RawPeer();
+        await peer.SendAsync(RawCoapMessage.Request(0x06, 0x3003, $"e/{E2EAgent.AgentId}", [$"reply-to={peer.ReplyTo}"], 42, E2EAgent.RecordBytes(E2EAgent.Get("m-1", "Device."))), E2E.AgentPort);
 
         var (answer, _) = await peer.ReceiveAsync(Wait);
 
@@ -178,39 +266,31 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [InlineData("seed")]
     public async Task The_answer_carries_our_reply_to_in_the_form_the_Controller_used(string form)
     {
-        using var peer = new RawCoapPeer();
+        await using var peer = E2E.RawPeer();
         string replyTo = form == "uri" ? peer.ReplyTo : $"127.0.0.1:{peer.Port}/raw";
-        peer.Send(RawCoapMessage.Request(2, 0x4004, $"e/{E2EAgent.AgentId}", [$"reply-to={replyTo}"], 42, E2EAgent.RecordBytes(E2EAgent.Get($"form-{form}", "Device.DeviceInfo.Manufacturer"))), E2E.Agent.CoapPort);
+        await peer.SendAsync(RawCoapMessage.Request(2, 0x4004, $"e/{E2EAgent.AgentId}", [$"reply-to={replyTo}"], 42, E2EAgent.RecordBytes(E2EAgent.Get($"form-{form}", "Device.DeviceInfo.Manufacturer"))), E2E.AgentPort);
+        if (form == "seed" && E2E.Encrypted)
+        {
+            // The seed form names no scheme, so it means plain coap: over DTLS the agent refuses it rather than answer in clear.
+            var (refusal, _) = await peer.ReceiveAsync(Wait);
+            Assert.Equal("4.00", refusal.CodeText);
+            Assert.Contains("answers go over coaps only", Encoding.UTF8.GetString(refusal.Payload));
+            return;
+        }
 
         var (body, _, first) = await E2E.WithAgentLogAsync(peer.ReceivePostAsync(Wait));
 
         Assert.Equal(["raw"], first.Strings(RawCoapMessage.UriPath));
-        string ours = $"127.0.0.1:{E2E.Agent.CoapPort}/e/{E2EAgent.AgentId}";
-        Assert.Equal([$"reply-to={(form == "uri" ? "coap://" + ours : ours)}"], first.Strings(RawCoapMessage.UriQuery));
+        string ours = $"127.0.0.1:{E2E.AgentPort}/e/{E2EAgent.AgentId}";
+        Assert.Equal([$"reply-to={(form == "uri" ? (E2E.Encrypted ? "coaps://" : "coap://") + ours : ours)}"], first.Strings(RawCoapMessage.UriQuery));
         Assert.Equal($"form-{form}", E2EAgent.MsgOf(body).Header.MsgId);
-    }
-
-    [Fact]
-    public async Task A_disabled_Controller_gets_a_204_but_no_USP_answer()
-    {
-        using var peer = new RawCoapPeer();
-        peer.Send(RawCoapMessage.Request(2, 0x5005, $"e/{E2EAgent.AgentId}", [$"reply-to={peer.ReplyTo}"], 42,
-            E2EAgent.RecordBytes(E2EAgent.Get("off-1", "Device."), E2EAgent.DisabledId)), E2E.Agent.CoapPort);
-        var (ack, _) = await peer.ReceiveAsync(Wait);
-        Assert.Equal("2.04", ack.CodeText);
-
-        // The same peer as an enabled Controller is answered: the first POST to arrive is that answer.
-        peer.Send(RawCoapMessage.Request(2, 0x5006, $"e/{E2EAgent.AgentId}", [$"reply-to={peer.ReplyTo}"], 42,
-            E2EAgent.RecordBytes(E2EAgent.Get("on-1", "Device.DeviceInfo.Manufacturer"))), E2E.Agent.CoapPort);
-        var (body, _, _) = await E2E.WithAgentLogAsync(peer.ReceivePostAsync(Wait));
-
-        Assert.Equal("on-1", E2EAgent.MsgOf(body).Header.MsgId);
     }
 
     [Fact]
     public async Task The_well_known_core_lists_the_USP_endpoint_resource_with_its_link_attributes()
     {
-        var (_, output, error) = await Tool.RunAsync("coap-client-notls", ["-m", "get", $"coap://127.0.0.1:{E2E.Agent.CoapPort}/.well-known/core"]);
+        var (program, security, authority) = E2E.LibcoapClient();
+        var (_, output, error) = await Tool.RunAsync(program, ["-B", "10", "-m", "get", .. security, $"{authority}/.well-known/core"]);
 
         Assert.Contains($"</e/{E2EAgent.AgentId}>", output + error);
         Assert.Contains("rt=\"bbf.usp.endpoint\";if=\"bbf.usp.a\";ct=42", output);
@@ -219,14 +299,15 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [Fact]
     public async Task Libcoap_coap_client_posting_a_protobufjs_encoded_record_gets_the_GetResp_at_its_reply_to()
     {
-        using var peer = new RawCoapPeer();
+        await using var peer = E2E.RawPeer();
         string record = await ThirdPartyRecordAsync("libcoap-1", "Device.DeviceInfo.Manufacturer");
         string file = Path.Combine(Path.GetTempPath(), $"usp-record-{Guid.NewGuid():N}.bin");
         File.WriteAllBytes(file, Convert.FromHexString(record));
         try
         {
-            var posting = Tool.RunAsync("coap-client-notls",
-                ["-m", "post", "-t", "42", "-f", file, $"coap://127.0.0.1:{E2E.Agent.CoapPort}/e/{Uri.EscapeDataString(E2EAgent.AgentId)}?reply-to={peer.ReplyTo}"]);
+            var (program, security, authority) = E2E.LibcoapClient();
+            var posting = Tool.RunAsync(program,
+                ["-B", "10", "-m", "post", "-t", "42", "-f", file, .. security, $"{authority}/e/{Uri.EscapeDataString(E2EAgent.AgentId)}?reply-to={peer.ReplyTo}"]);
 
             var (body, _, _) = await E2E.WithAgentLogAsync(peer.ReceivePostAsync(Wait));
             var (_, output, error) = await posting;
@@ -275,7 +356,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [Fact]
     public async Task Usp_agent_ctl_prints_DeviceInfo_readably()
     {
-        var (exit, output, error) = await AgentProcess.CliAsync("ctl", "--agent", E2E.AgentUri, "get", "Device.DeviceInfo.");
+        var (exit, output, error) = await AgentProcess.CliAsync(["ctl", .. E2E.CtlAgentArguments(), "get", "Device.DeviceInfo."]);
 
         Assert.True(exit == 0, $"exit {exit}: {error}");
         Assert.Contains("Device.DeviceInfo.Manufacturer = Usp.Agent", output.Split('\n').Select(l => l.TrimEnd()));
@@ -284,7 +365,7 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [Fact]
     public async Task Usp_agent_ctl_json_prints_the_values_as_JSON()
     {
-        var (exit, output, error) = await AgentProcess.CliAsync("ctl", "--agent", E2E.AgentUri, "--json", "get", "Device.DeviceInfo.Manufacturer");
+        var (exit, output, error) = await AgentProcess.CliAsync(["ctl", .. E2E.CtlAgentArguments(), "--json", "get", "Device.DeviceInfo.Manufacturer"]);
 
         Assert.True(exit == 0, $"exit {exit}: {error}");
         var json = System.Text.Json.Nodes.JsonNode.Parse(output)!;
@@ -294,33 +375,10 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : IClassFixtur
     [Fact]
     public async Task Usp_agent_ctl_reports_a_USP_error_with_exit_status_1()
     {
-        var (exit, _, error) = await AgentProcess.CliAsync("ctl", "--agent", E2E.AgentUri, "get", "Device.NoSuchObject.");
+        var (exit, _, error) = await AgentProcess.CliAsync(["ctl", .. E2E.CtlAgentArguments(), "get", "Device.NoSuchObject."]);
 
         Assert.Equal(1, exit);
         Assert.Contains("Device.NoSuchObject.", error);
-    }
-
-    [Fact]
-    public async Task Usp_agent_get_answers_from_the_running_agent()
-    {
-        var (exit, output, error) = await AgentProcess.CliAsync("get", "Device.LocalAgent.EndpointID", "--data-dir", E2E.Agent.DataDir);
-
-        Assert.True(exit == 0, $"exit {exit}: {error}");
-        Assert.Equal($"Device.LocalAgent.EndpointID = {E2EAgent.AgentId}", output.Trim());
-    }
-
-    [Fact]
-    public async Task The_banner_names_the_EndpointID_and_a_ctl_command_that_works()
-    {
-        string banner = E2E.Agent.Output;
-        Assert.Contains($"endpoint id: {E2EAgent.AgentId}", banner);
-        string command = banner.Split('\n').Single(l => l.StartsWith("query it: ", StringComparison.Ordinal))["query it: ".Length..].Trim();
-
-        // Pasted into a shell as it is.
-        var (exit, output, error) = await Tool.RunAsync("/bin/sh", ["-c", command]);
-
-        Assert.True(exit == 0, $"{command}: exit {exit}: {error}");
-        Assert.Contains("Device.DeviceInfo.Manufacturer = Usp.Agent", output);
     }
 
     private static async Task<RawCoapMessage> NextPostAsync(RawCoapPeer peer) => (await NextPostFromAsync(peer)).Message;

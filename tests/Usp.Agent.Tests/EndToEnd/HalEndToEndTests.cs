@@ -14,10 +14,12 @@ public sealed class HalEndToEndTests
     private const string Button = "Device.IoTCapability.2.";
     private const string Climate = "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.1.";
 
-    [Fact]
-    public async Task Setting_BinaryControl_Value_over_CoAP_changes_the_looped_back_BinarySensor_and_its_ValueChange_Notify_reaches_the_Controller()
+    [Theory]
+    [InlineData(E2ETransport.Coap)]
+    [InlineData(E2ETransport.Coaps)]
+    public async Task Setting_BinaryControl_Value_over_CoAP_changes_the_looped_back_BinarySensor_and_its_ValueChange_Notify_reaches_the_Controller(E2ETransport transport)
     {
-        await using E2EAgent e2e = await E2EAgent.StartAsync();
+        await using E2EAgent e2e = await E2EAgent.StartAsync(transport);
         var (classes, _) = await e2e.RoundTripAsync(E2EAgent.Get("hal-classes", Relay + "Class", Button + "Class", Button + "BinarySensor.Value"));
         var got = classes.Body.Response.GetResp.ReqPathResults;
         Assert.Equal("BinaryControl", got[0].ResolvedPathResults[0].ResultParams["Class"]);
@@ -38,10 +40,12 @@ public sealed class HalEndToEndTests
         Assert.Equal("true", notify.Body.Request.Notify.ValueChange.ParamValue);
     }
 
-    [Fact]
-    public async Task A_temperature_sensor_crossing_its_HighAlarmValue_sends_the_HighAlarmTime_ValueChange()
+    [Theory]
+    [InlineData(E2ETransport.Coap)]
+    [InlineData(E2ETransport.Coaps)]
+    public async Task A_temperature_sensor_crossing_its_HighAlarmValue_sends_the_HighAlarmTime_ValueChange(E2ETransport transport)
     {
-        await using E2EAgent e2e = await E2EAgent.StartAsync();
+        await using E2EAgent e2e = await E2EAgent.StartAsync(transport);
         await SubscribeAsync(e2e, "hal-alarm", Climate + "HighAlarmTime");
         var (before, _) = await e2e.RoundTripAsync(E2EAgent.Get("hal-before", Climate + "HighAlarmTime", Climate + "Value", Climate + "Status"));
         var values = before.Body.Response.GetResp.ReqPathResults;

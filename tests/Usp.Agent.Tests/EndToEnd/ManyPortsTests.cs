@@ -45,13 +45,13 @@ public sealed class ManyPortsTests(ITestOutputHelper output)
     /// <summary>One Controller port: a Get, its CoAP ACK and its answer (acknowledged); false when something was lost on a loaded machine.</summary>
     private static async Task<bool> OnePortAsync(E2EAgent e2e, int serial)
     {
-        using var peer = new RawCoapPeer();
+        await using var peer = new RawCoapPeer();
         string msgId = "port-" + serial.ToString(CultureInfo.InvariantCulture);
         byte[] record = E2EAgent.RecordBytes(E2EAgent.Get(msgId, "Device.DeviceInfo.Manufacturer"));
         var request = RawCoapMessage.Request(2, (ushort)serial, "e/" + E2EAgent.AgentId, [$"reply-to={peer.ReplyTo}"], 42, record);
         try
         {
-            peer.Send(request, e2e.Agent.CoapPort);
+            await peer.SendAsync(request, e2e.Agent.CoapPort);
             bool acknowledged = false, answered = false;
             for (int i = 0; i < 6 && !(acknowledged && answered); i++)
             {
@@ -62,7 +62,7 @@ public sealed class ManyPortsTests(ITestOutputHelper output)
                 }
                 else if (message.Code == 2)
                 {
-                    peer.Reply(message, from, 0x44);
+                    await peer.ReplyAsync(message, from, 0x44);
                     answered = E2EAgent.MsgOf(message.Payload).Header.MsgId == msgId;
                 }
             }

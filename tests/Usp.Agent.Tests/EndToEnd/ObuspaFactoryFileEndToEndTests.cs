@@ -12,9 +12,9 @@ public sealed class ObuspaFactoryFileEndToEndTests
     private const string ResourcePath = "agent";
 
     /// <summary>The shape of OB-USP-Agent's factory-reset-coap example: no Role lines, its own Internal.* entries.</summary>
-    private static string ObuspaStyle(int controllerPort) =>
+    private static string ObuspaStyle(int controllerPort, bool encrypted) =>
         $"Device.LocalAgent.EndpointID \"{E2EAgent.AgentId}\"\n"
-        + FactoryDefaultsText.AgentCoapMtp(1, 5683, ResourcePath, alias: "cpe-1")
+        + FactoryDefaultsText.AgentCoapMtp(1, encrypted ? 5684 : 5683, ResourcePath, encrypted, alias: "cpe-1")
         + $"""
         Device.LocalAgent.Controller.1.Alias "cpe-1"
         Device.LocalAgent.Controller.1.EndpointID "{E2EAgent.ControllerId}"
@@ -25,13 +25,15 @@ public sealed class ObuspaFactoryFileEndToEndTests
         Device.LocalAgent.Controller.1.USPNotifRetryIntervalMultiplier "2000"
 
         """
-        + FactoryDefaultsText.ControllerCoapMtp(1, "127.0.0.1", controllerPort, "ctrl", alias: "cpe-1")
+        + FactoryDefaultsText.ControllerCoapMtp(1, "127.0.0.1", controllerPort, "ctrl", encrypted, alias: "cpe-1")
         + "Internal.Reboot.Cause \"LocalFactoryReset\"\n";
 
-    [Fact]
-    public async Task The_configured_Controller_keeps_full_access_after_adding_a_Role_and_a_Permission_over_CoAP()
+    [Theory]
+    [InlineData(E2ETransport.Coap)]
+    [InlineData(E2ETransport.Coaps)]
+    public async Task The_configured_Controller_keeps_full_access_after_adding_a_Role_and_a_Permission_over_CoAP(E2ETransport transport)
     {
-        await using E2EAgent e2e = await E2EAgent.StartAsync(factoryDefaults: ObuspaStyle, resourcePath: ResourcePath);
+        await using E2EAgent e2e = await E2EAgent.StartAsync(transport, factoryDefaults: ObuspaStyle, resourcePath: ResourcePath);
 
         // The built-in roles are real rows at the numbers OB-USP-Agent's files use.
         var (roles, _) = await e2e.WithAgentLogAsync(e2e.RoundTripAsync(E2EAgent.Get("ob-roles", "Device.LocalAgent.ControllerTrust.")));

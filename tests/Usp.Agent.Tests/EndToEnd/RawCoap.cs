@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading.Channels;
+using Usp.Agent.Dtls;
 
 namespace Usp.Agent.Tests.EndToEnd;
 
@@ -113,26 +115,70 @@ internal sealed record RawCoapMessage(byte Type, byte Code, ushort MessageId, by
     }
 }
 
-/// <summary>A bare UDP socket on loopback that speaks CoAP by hand: the test decides what to answer, and when.</summary>
-internal sealed class RawCoapPeer : IDisposable
+/// <summary>
+/// A bare UDP socket on loopback that speaks CoAP by hand: the test decides what to answer, and when. Over coaps
+/// (<see cref="Coaps"/>) the datagrams go through a DTLS session of our transport with a Controller certificate;
+/// the agent answers at the coaps reply-to over the same session.
+/// </summary>
+internal sealed class RawCoapPeer : IAsyncDisposable
 {
-    private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly UdpClient? _udp;
+    private readonly DtlsCoapTransport? _dtls;
+    private readonly Channel<(byte[] Datagram, IPEndPoint From)> _received = Channel.CreateUnbounded<(byte[], IPEndPoint)>();
 
-    public int Port => ((IPEndPoint)_udp.Client.LocalEndPoint!).Port;
+    public RawCoapPeer()
+    {
+        _udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+    }
 
-    public string ReplyTo => $"coap://127.0.0.1:{Port}/raw";
+    private RawCoapPeer(DtlsCoapTransport dtls)
+    {
+        _dtls = dtls;
+        _dtls.Start((datagram, peer) => _received.Writer.TryWrite((datagram.ToArray(), peer.EndPoint)));
+    }
 
-    public void Send(RawCoapMessage message, int port) => _udp.Send(message.Encode(), new IPEndPoint(IPAddress.Loopback, port));
+    /// <summary>A peer over DTLS with this certificate, expecting the agent's certificate to name <paramref name="agentId"/>.</summary>
+    public static RawCoapPeer Coaps(string certificate, string key, string trustStore, string agentId)
+    {
+        var dtls = DtlsCoapTransport.Bind(new IPEndPoint(IPAddress.Loopback, 0), Dtls.DtlsTestPki.Security(certificate, key, trustStore),
+            new DtlsSessionSettings(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        dtls.ClientTargetFor = peer => new DtlsClientTarget(peer.Address.ToString(), agentId);
+        return new RawCoapPeer(dtls);
+    }
 
-    public void Reply(RawCoapMessage to, IPEndPoint peer, byte code, params (int Number, byte[] Value)[] options) =>
-        _udp.Send(new RawCoapMessage(RawCoapMessage.Ack, code, to.MessageId, to.Token, [.. options], []).Encode(), peer);
+    public int Port => _dtls?.LocalEndPoint.Port ?? ((IPEndPoint)_udp!.Client.LocalEndPoint!).Port;
+
+    public string ReplyTo => $"{(_dtls is null ? "coap" : "coaps")}://127.0.0.1:{Port}/raw";
+
+    public Task SendAsync(RawCoapMessage message, int port) => SendAsync(message.Encode(), new IPEndPoint(IPAddress.Loopback, port));
+
+    public Task ReplyAsync(RawCoapMessage to, IPEndPoint peer, byte code, params (int Number, byte[] Value)[] options) =>
+        SendAsync(new RawCoapMessage(RawCoapMessage.Ack, code, to.MessageId, to.Token, [.. options], []).Encode(), peer);
+
+    private async Task SendAsync(byte[] datagram, IPEndPoint to)
+    {
+        if (_dtls is null)
+        {
+            await _udp!.SendAsync(datagram, to);
+            return;
+        }
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _dtls.SendAsync(datagram, to, cts.Token);
+    }
 
     public async Task<(RawCoapMessage Message, IPEndPoint From)> ReceiveAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
         try
         {
-            UdpReceiveResult result = await _udp.ReceiveAsync(cts.Token);
+            if (_dtls is not null)
+            {
+                var (datagram, from) = await _received.Reader.ReadAsync(cts.Token);
+                return (RawCoapMessage.Decode(datagram), from);
+            }
+
+            UdpReceiveResult result = await _udp!.ReceiveAsync(cts.Token);
             return (RawCoapMessage.Decode(result.Buffer), result.RemoteEndPoint);
         }
         catch (OperationCanceledException)
@@ -160,15 +206,22 @@ internal sealed class RawCoapPeer : IDisposable
             body.AddRange(message.Payload);
             if (message.UInt(RawCoapMessage.Block1) is { } block1 && (block1 & 0x8) != 0)
             {
-                Reply(message, from, 0x5F, (RawCoapMessage.Block1, RawCoapMessage.Uint(block1))); // 2.31 Continue
+                await ReplyAsync(message, from, 0x5F, (RawCoapMessage.Block1, RawCoapMessage.Uint(block1))); // 2.31 Continue
                 continue;
             }
 
             var echo = message.UInt(RawCoapMessage.Block1) is { } last ? new[] { (RawCoapMessage.Block1, RawCoapMessage.Uint(last)) } : [];
-            Reply(message, from, 0x44, echo); // 2.04
+            await ReplyAsync(message, from, 0x44, echo); // 2.04
             return ([.. body], blocks, first);
         }
     }
 
-    public void Dispose() => _udp.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        _udp?.Dispose();
+        if (_dtls is not null)
+        {
+            await _dtls.DisposeAsync();
+        }
+    }
 }

@@ -40,7 +40,7 @@ public sealed class SoakTests(ITestOutputHelper output)
     public async Task An_hour_at_100_requests_a_second_with_subscriptions_has_no_errors_and_VmRSS_grows_under_5_percent_after_warm_up()
     {
         int seconds = SecondsSet ?? 3600;
-        await using var e2e = await E2EAgent.StartAsync(factoryDefaults: port => E2EAgent.FactoryDefaultsFor(port) + """
+        await using var e2e = await E2EAgent.StartAsync(factoryDefaults: (port, encrypted) => E2EAgent.FactoryDefaultsFor(port, encrypted) + """
             Device.LocalAgent.Subscription.1.Enable "true"
             Device.LocalAgent.Subscription.1.ID "soak"
             Device.LocalAgent.Subscription.1.Recipient "Device.LocalAgent.Controller.1"
@@ -71,7 +71,7 @@ public sealed class SoakTests(ITestOutputHelper output)
 
         await Task.WhenAll(Enumerable.Range(0, Lanes).Select(lane => Task.Run(async () =>
         {
-            using var peer = new RawCoapPeer();
+            await using var peer = new RawCoapPeer();
             long perLane = (long)seconds * PerSecond / Lanes;
             for (long n = 0; n < perLane; n++)
             {
@@ -116,7 +116,7 @@ public sealed class SoakTests(ITestOutputHelper output)
     private static async Task<string?> RoundTripAsync(E2EAgent e2e, RawCoapPeer peer, Msg msg, ushort mid)
     {
         var request = RawCoapMessage.Request(2, mid, "e/" + E2EAgent.AgentId, [$"reply-to={peer.ReplyTo}"], 42, E2EAgent.RecordBytes(msg));
-        peer.Send(request, e2e.Agent.CoapPort);
+        await peer.SendAsync(request, e2e.Agent.CoapPort);
         bool acknowledged = false;
         try
         {
@@ -135,12 +135,12 @@ public sealed class SoakTests(ITestOutputHelper output)
                 else if (message.Type == RawCoapMessage.Con && message.Code == 0x44)
                 {
                     // 2.04 as a separate response (the agent sent an empty ACK first): acknowledge it.
-                    peer.Reply(message, from, 0);
+                    await peer.ReplyAsync(message, from, 0);
                     acknowledged = true;
                 }
                 else if (message.Code == 2)
                 {
-                    peer.Reply(message, from, 0x44);
+                    await peer.ReplyAsync(message, from, 0x44);
                     Msg answer = E2EAgent.MsgOf(message.Payload);
                     if (answer.Header.MsgId != msg.Header.MsgId)
                     {
