@@ -8,7 +8,7 @@
 #
 #   --publish   publish the builds again even when out/ has them (after changing the agent)
 #   --arm64     also the two linux-arm64 builds under qemu-user (footprint and the 16-Controller Gets only; indicative)
-#   --long      also Get Device. with 10,000 instances and idle memory after 10 minutes (adds 10-20 minutes per build)
+#   --long      also idle memory after 10 minutes (adds 10 minutes per build)
 #   --readme    write the builds table into README.md between its bench/run.sh markers
 # Extra options go to the load generator, e.g. `-- --controllers 1,16 --transports coap --seconds 8`.
 # The machine may be shared: every figure is labelled with the 1-minute load average of its moment.
@@ -70,6 +70,6 @@ dotnet build bench/Usp.Bench -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/n
 
 args=(load suite --out bench/results --command "$invocation")
 for b in "${builds[@]}"; do args+=(--build "$b"); done
-$long && args+=(--long-idle-minutes 10 --sizes 10,100,1000,10000)
+$long && args+=(--long-idle-minutes 10)
 $readme && args+=(--readme README.md)
 dotnet bench/Usp.Bench/bin/Release/net10.0/Usp.Bench.dll "${args[@]}" "${extra[@]}"

@@ -16,6 +16,13 @@ if (args.Length > 0 && args[0] == "gpio-latency")
     return 0;
 }
 
+// How Add, factory defaults and Get grow with a table's size (the engine alone):
+//   dotnet run -c Release --project bench/Usp.Bench -- engine-scale [100,1000,10000]
+if (args.Length > 0 && args[0] == "engine-scale")
+{
+    return Usp.Bench.EngineScaleRun.Run(args);
+}
+
 if (args.Length > 0 && args[0] == "dtls")
 {
     await Usp.Bench.DtlsBench.RunAsync(args);

@@ -22,6 +22,7 @@ internal sealed class ChangeNotifier(NotificationService service)
         try
         {
             var configs = new List<SubscriptionRow>();
+            var active = new ActiveSubscriptions(service.Tree);
             bool structureChanged = false;
             bool controllerDeleted = false;
             foreach (var change in e.Changes)
@@ -29,16 +30,16 @@ internal sealed class ChangeNotifier(NotificationService service)
                 switch (change)
                 {
                     case ParameterChanged p:
-                        OnParameterChanged(p, configs);
+                        OnParameterChanged(p, configs, active);
                         structureChanged |= p.Path.StartsWith(SubscriptionRow.TablePath, StringComparison.Ordinal);
                         break;
                     case ObjectCreated c:
                         service.Trust.RequestRowCreated(service.Tree, c.Path);
-                        Notify("ObjectCreation", c.Path, TablePathOf(c.Path), configs, s => NotifyMessages.ObjectCreation(s.Id, false, c.Path, c.UniqueKeys));
+                        Notify(active.Of("ObjectCreation"), c.Path, TablePathOf(c.Path), configs, s => NotifyMessages.ObjectCreation(s.Id, false, c.Path, c.UniqueKeys));
                         structureChanged = true;
                         break;
                     case ObjectDeleted d:
-                        Notify("ObjectDeletion", d.Path, d.Path, configs, s => NotifyMessages.ObjectDeletion(s.Id, false, d.Path));
+                        Notify(active.Of("ObjectDeletion"), d.Path, d.Path, configs, s => NotifyMessages.ObjectDeletion(s.Id, false, d.Path));
                         service.Trust.RequestRowDeleted(d.Path);
                         structureChanged = true;
                         controllerDeleted |= IsRowOf(d.Path, ControllerTablePath);
@@ -64,10 +65,10 @@ internal sealed class ChangeNotifier(NotificationService service)
     }
 
     /// <summary>Notifies ValueChange subscriptions covering <paramref name="path"/> (and collects Config triggers).</summary>
-    public void ValueChanged(string path, string value, List<SubscriptionRow>? configs = null)
+    public void ValueChanged(string path, string value, List<SubscriptionRow>? configs = null, ActiveSubscriptions? active = null)
     {
         ParamSchema? param = null;
-        foreach (var (s, controller) in SubscriptionRow.Active(service.Tree, "ValueChange").ToList())
+        foreach (var (s, controller) in (active ?? new ActiveSubscriptions(service.Tree)).Of("ValueChange"))
         {
             if (!s.References.Any(r => ReferenceMatcher.CoversParameter(service.Tree, r, path)))
                 continue;
@@ -153,14 +154,14 @@ internal sealed class ChangeNotifier(NotificationService service)
         return service.Tree.Find(parameterPath[..(dot + 1)])?.Schema.FindParam(parameterPath[(dot + 1)..]);
     }
 
-    private void OnParameterChanged(ParameterChanged p, List<SubscriptionRow> configs)
+    private void OnParameterChanged(ParameterChanged p, List<SubscriptionRow> configs, ActiveSubscriptions active)
     {
         int dot = p.Path.LastIndexOf('.');
         var owner = service.Tree.Find(p.Path[..(dot + 1)]);
         var param = owner?.Schema.FindParam(p.Path[(dot + 1)..]);
         if (param is null || param.ValueChange == ValueChangeSupport.WillIgnore)
             return;
-        ValueChanged(p.Path, p.NewValue, configs);
+        ValueChanged(p.Path, p.NewValue, configs, active);
         if (owner is not null && IsRowOf(owner.Path, ControllerTablePath))
         {
             if (param.Name is "PeriodicNotifInterval" or "PeriodicNotifTime" or "Enable")
@@ -171,9 +172,10 @@ internal sealed class ChangeNotifier(NotificationService service)
     }
 
     /// <param name="permissionPath">What the recipient needs 'n' on: the table for ObjectCreation, the row for ObjectDeletion.</param>
-    private void Notify(string notifType, string rowPath, string permissionPath, List<SubscriptionRow> configs, Func<SubscriptionRow, Usp.Proto.Notify> build)
+    private void Notify(IReadOnlyList<(SubscriptionRow Subscription, DmObject Controller)> subscriptions, string rowPath, string permissionPath,
+        List<SubscriptionRow> configs, Func<SubscriptionRow, Usp.Proto.Notify> build)
     {
-        foreach (var (s, controller) in SubscriptionRow.Active(service.Tree, notifType).ToList())
+        foreach (var (s, controller) in subscriptions)
         {
             // A subscription does not report its own creation.
             if (s.Path == rowPath || !s.References.Any(r => ReferenceMatcher.CoversRow(service.Tree, r, rowPath)))
@@ -253,5 +255,21 @@ internal sealed class ChangeNotifier(NotificationService service)
             return false;
         var rest = path[tablePath.Length..].TrimEnd('.');
         return rest.Length > 0 && rest.All(char.IsAsciiDigit);
+    }
+
+    /// <summary>
+    /// The enabled subscriptions of each NotifType with their enabled recipient, read once per commit: a commit that
+    /// creates thousands of rows (factory defaults, a large Add) must not scan the Subscription table once per row.
+    /// </summary>
+    internal sealed class ActiveSubscriptions(DataModelTree tree)
+    {
+        private readonly Dictionary<string, List<(SubscriptionRow Subscription, DmObject Controller)>> _byType = new(StringComparer.Ordinal);
+
+        public List<(SubscriptionRow Subscription, DmObject Controller)> Of(string notifType)
+        {
+            if (!_byType.TryGetValue(notifType, out var list))
+                _byType[notifType] = list = SubscriptionRow.Active(tree, notifType).ToList();
+            return list;
+        }
     }
 }

@@ -100,7 +100,7 @@ public sealed class DataModelStore : IDisposable
                 _log.Warning($"Database value for {path} is not in this agent's data model; ignored.");
                 continue;
             }
-            obj.StoredValues[param.Name] = value;
+            obj.Store(param.Name, value);
         }
         foreach (var (tablePath, next) in _db.ReadCounters())
         {
@@ -151,8 +151,19 @@ public sealed class DataModelStore : IDisposable
         }
         return changes;
 
-        static bool IsUnder(string path, HashSet<string> roots) =>
-            roots.Count > 0 && roots.Any(r => path.StartsWith(r, StringComparison.Ordinal));
+        // Each prefix of the path that ends at a '.' is looked up: a factory-defaults commit creates thousands of rows.
+        static bool IsUnder(string path, HashSet<string> roots)
+        {
+            if (roots.Count == 0)
+                return false;
+            var lookup = roots.GetAlternateLookup<ReadOnlySpan<char>>();
+            for (int dot = path.IndexOf('.'); dot >= 0; dot = path.IndexOf('.', dot + 1))
+            {
+                if (lookup.Contains(path.AsSpan(0, dot + 1)))
+                    return true;
+            }
+            return false;
+        }
     }
 
     public void Dispose() => _db.Dispose();

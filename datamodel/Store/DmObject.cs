@@ -7,6 +7,8 @@ public sealed class DmObject
 {
     private readonly Dictionary<string, DmObject> _singleChildren = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DmTable> _tables = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _stored = new(StringComparer.Ordinal);
+    private readonly DmTable? _ownTable;
 
     internal DmObject(DataModelTree tree, ObjectSchema schema, DmObject? parent, int instanceNumber, string path)
     {
@@ -15,6 +17,7 @@ public sealed class DmObject
         Parent = parent;
         InstanceNumber = instanceNumber;
         Path = path;
+        _ownTable = schema.IsMultiInstance ? parent?.Table(schema.Name) : null;
         foreach (var child in schema.Children)
         {
             if (child.IsMultiInstance)
@@ -41,7 +44,29 @@ public sealed class DmObject
     public object? RowData { get; internal set; }
 
     /// <summary>Values explicitly stored for this instance (computed and defaulted ones are absent).</summary>
-    internal Dictionary<string, string> StoredValues { get; } = new(StringComparer.Ordinal);
+    internal IReadOnlyDictionary<string, string> StoredValues => _stored;
+
+    /// <summary>Stores a value (transactions, rollback and loading only: nothing else may change a value).</summary>
+    internal void Store(string name, string value)
+    {
+        var index = KeyIndexFollowing(name);
+        index?.Remove(this);
+        _stored[name] = value;
+        index?.Add(this);
+    }
+
+    /// <summary>Forgets a stored value: the parameter reads its default again.</summary>
+    internal void Unstore(string name)
+    {
+        var index = KeyIndexFollowing(name);
+        index?.Remove(this);
+        _stored.Remove(name);
+        index?.Add(this);
+    }
+
+    /// <summary>The table's unique-key index when it is built, counts this row and follows <paramref name="name"/>.</summary>
+    private UniqueKeyIndex? KeyIndexFollowing(string name) =>
+        _ownTable?.KeyIndexIfBuilt is { } index && index.Involves(name) && _ownTable.Row(InstanceNumber) == this ? index : null;
 
     public DmTable? Table(string name) => _tables.GetValueOrDefault(name);
     public DmObject? Child(string name) => _singleChildren.GetValueOrDefault(name);
@@ -80,13 +105,13 @@ public sealed class DmObject
                 return param.EffectiveDefault;
             }
         }
-        return StoredValues.TryGetValue(param.Name, out var v) ? v : param.EffectiveDefault;
+        return _stored.TryGetValue(param.Name, out var v) ? v : param.EffectiveDefault;
     }
 
     public string? GetValue(string paramName) => Schema.FindParam(paramName) is { } p ? GetValue(p) : null;
 
     /// <summary>True when the parameter has a stored value (used for writeOnceReadOnly).</summary>
-    public bool HasStoredValue(string paramName) => StoredValues.ContainsKey(paramName);
+    public bool HasStoredValue(string paramName) => _stored.ContainsKey(paramName);
 
     /// <summary>Values of all unique-key parameters, as returned in AddResp / GetInstancesResp.</summary>
     public Dictionary<string, string> UniqueKeyValues()
@@ -115,6 +140,7 @@ public sealed class DmObject
 public sealed class DmTable
 {
     private readonly SortedDictionary<int, DmObject> _rows = [];
+    private UniqueKeyIndex? _keyIndex;
 
     internal DmTable(ObjectSchema schema, DmObject parent, string path)
     {
@@ -135,6 +161,22 @@ public sealed class DmTable
     public IEnumerable<DmObject> Rows => _rows.Values;
     public DmObject? Row(int instanceNumber) => _rows.GetValueOrDefault(instanceNumber);
 
-    internal void Insert(DmObject row) => _rows.Add(row.InstanceNumber, row);
-    internal void Remove(int instanceNumber) => _rows.Remove(instanceNumber);
+    /// <summary>The rows' unique-key values, counted (built on first use, then kept up to date).</summary>
+    internal UniqueKeyIndex KeyIndex => _keyIndex ??= new UniqueKeyIndex(this);
+    internal UniqueKeyIndex? KeyIndexIfBuilt => _keyIndex;
+
+    internal void Insert(DmObject row)
+    {
+        _rows.Add(row.InstanceNumber, row);
+        _keyIndex?.Add(row);
+    }
+
+    internal void Remove(int instanceNumber)
+    {
+        if (_rows.TryGetValue(instanceNumber, out var row))
+        {
+            _rows.Remove(instanceNumber);
+            _keyIndex?.Remove(row);
+        }
+    }
 }

@@ -31,9 +31,9 @@ public sealed class DmTransaction
             {
                 case ValueSet v:
                     if (v.HadOld)
-                        v.Object.StoredValues[v.Name] = v.OldValue;
+                        v.Object.Store(v.Name, v.OldValue);
                     else
-                        v.Object.StoredValues.Remove(v.Name);
+                        v.Object.Unstore(v.Name);
                     break;
                 case RowAdded a:
                     _tree.Detach(a.Table, a.Row);
@@ -50,7 +50,7 @@ public sealed class DmTransaction
     public void SetValue(DmObject obj, string name, string value)
     {
         bool hadOld = obj.StoredValues.TryGetValue(name, out var old);
-        obj.StoredValues[name] = value;
+        obj.Store(name, value);
         _entries.Add(new ValueSet(obj, name, hadOld, old ?? "", value));
     }
 

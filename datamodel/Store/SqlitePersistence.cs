@@ -169,9 +169,12 @@ internal sealed class SqlitePersistence : IDisposable
                         write.UpsertCounter.Bind(1, a.Table.Path).Bind(2, a.NewNext).Run();
                         break;
                     case DmTransaction.RowDeleted d:
-                        write.DeleteRows.Bind(1, d.Row.Path).Run();
-                        write.DeleteParams.Bind(1, d.Row.Path).Run();
-                        write.DeleteCounters.Bind(1, d.Row.Path).Run();
+                        // Everything under "Device.X.3." sorts from that path up to "Device.X.3/" ('/' follows '.'):
+                        // a range of each table's primary key, not a scan of the whole table for every deleted row.
+                        string end = d.Row.Path[..^1] + "/";
+                        write.DeleteRows.Bind(1, d.Row.Path).Bind(2, end).Run();
+                        write.DeleteParams.Bind(1, d.Row.Path).Bind(2, end).Run();
+                        write.DeleteCounters.Bind(1, d.Row.Path).Bind(2, end).Run();
                         break;
                 }
             }
@@ -190,9 +193,9 @@ internal sealed class SqlitePersistence : IDisposable
         public SqliteStatement UpsertParam { get; } = db.Prepare("INSERT INTO params(path,value) VALUES(?1,?2) ON CONFLICT(path) DO UPDATE SET value=excluded.value");
         public SqliteStatement InsertRow { get; } = db.Prepare("INSERT OR REPLACE INTO rows(path) VALUES(?1)");
         public SqliteStatement UpsertCounter { get; } = db.Prepare("INSERT INTO counters(table_path,next) VALUES(?1,?2) ON CONFLICT(table_path) DO UPDATE SET next=max(next, excluded.next)");
-        public SqliteStatement DeleteRows { get; } = db.Prepare("DELETE FROM rows WHERE substr(path,1,length(?1))=?1");
-        public SqliteStatement DeleteParams { get; } = db.Prepare("DELETE FROM params WHERE substr(path,1,length(?1))=?1");
-        public SqliteStatement DeleteCounters { get; } = db.Prepare("DELETE FROM counters WHERE substr(table_path,1,length(?1))=?1");
+        public SqliteStatement DeleteRows { get; } = db.Prepare("DELETE FROM rows WHERE path >= ?1 AND path < ?2");
+        public SqliteStatement DeleteParams { get; } = db.Prepare("DELETE FROM params WHERE path >= ?1 AND path < ?2");
+        public SqliteStatement DeleteCounters { get; } = db.Prepare("DELETE FROM counters WHERE table_path >= ?1 AND table_path < ?2");
 
         public void Dispose()
         {

@@ -3,7 +3,10 @@ using Usp.DataModel.Schema;
 
 namespace Usp.DataModel.Store;
 
-/// <summary>Unique-key rules for table rows: conflict detection and agent-assigned key values (R-ADD.5).</summary>
+/// <summary>
+/// Unique-key rules for table rows: conflict detection and agent-assigned key values (R-ADD.5). Each check is a
+/// lookup in the table's <see cref="UniqueKeyIndex"/>, not a scan of its rows.
+/// </summary>
 public static class UniqueKeys
 {
     /// <summary>
@@ -20,11 +23,8 @@ public static class UniqueKeys
             var mine = Values(row, key);
             if (mine.Any(v => v.Length == 0))
                 continue;
-            foreach (var other in table.Rows)
-            {
-                if (other != row && Values(other, key).SequenceEqual(mine, StringComparer.Ordinal))
-                    return key;
-            }
+            if (HeldByAnother(row, key, mine, table))
+                return key;
         }
         return null;
     }
@@ -48,17 +48,20 @@ public static class UniqueKeys
                         ? "cpe-" + n.ToString(CultureInfo.InvariantCulture)
                         : n.ToString(CultureInfo.InvariantCulture);
                     tx.SetValue(row, name, candidate);
-                    if (!ConflictsOn(row, key, table))
+                    if (!HeldByAnother(row, key, Values(row, key), table))
                         break;
                 }
             }
         }
     }
 
-    private static bool ConflictsOn(DmObject row, UniqueKey key, DmTable table)
+    private static bool HeldByAnother(DmObject row, UniqueKey key, string[] mine, DmTable table)
     {
-        var mine = Values(row, key);
-        return table.Rows.Any(o => o != row && Values(o, key).SequenceEqual(mine, StringComparer.Ordinal));
+        var index = table.KeyIndex;
+        if (!index.Covers(key))
+            return table.Rows.Any(o => o != row && Values(o, key).SequenceEqual(mine, StringComparer.Ordinal));
+        bool counted = table.Row(row.InstanceNumber) == row;
+        return index.Count(key, mine) > (counted ? 1 : 0);
     }
 
     private static string[] Values(DmObject row, UniqueKey key) =>

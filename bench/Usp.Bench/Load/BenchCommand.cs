@@ -33,6 +33,7 @@ internal sealed class SuiteResults
 ///   load suite --build NAME=PATH... --out DIR [--controllers 1,4,16,64] [--transports coap,coaps] [--sizes 10,100,1000,10000]
 ///              [--warmup S] [--seconds S] [--starts N] [--long-idle-minutes M] [--readme FILE]
 ///   load smoke --build NAME=PATH          a few requests over coap and coaps; exit 1 on any error
+///   load scale --build NAME=PATH... [--sizes 10,100,1000,10000]   the suite's scale part alone (Add, then Get Device.)
 ///   load gc --build NAME=PATH --variant 'LABEL=K=V,K=V'... [--controllers 16] [--seconds S] [--out FILE]
 ///   load report --from latest.json... --out DIR [--readme FILE]   one report from several runs (e.g. x64, then arm64)
 /// Emulated builds (aarch64 under qemu-user) get the footprint and the 16-Controller runs only: their timings are indicative.
@@ -54,6 +55,7 @@ internal static class BenchCommand
         {
             "suite" => await SuiteAsync(options),
             "smoke" => await SmokeAsync(options),
+            "scale" => await ScaleAsync(options),
             "gc" => await GcAsync(options),
             "report" => await ReportAsync(options),
             _ => Usage(),
@@ -82,8 +84,7 @@ internal static class BenchCommand
         results.MeasureSeconds = context.Measure.TotalSeconds;
         int[] counts = o.Ints("controllers", [1, 4, 16, 64]);
         string[] transports = o.Get("transports", "coap,coaps").Split(',', StringSplitOptions.RemoveEmptyEntries);
-        // 10,000 rows only on request (bench/run.sh --long): adding them takes minutes, as each Add gets slower while the table grows.
-        int[] sizes = o.Ints("sizes", [10, 100, 1000]);
+        int[] sizes = o.Ints("sizes", [10, 100, 1000, 10000]);
         double longIdle = o.Double("long-idle-minutes", 0);
         foreach (BuildUnderTest build in o.Builds)
         {
@@ -197,6 +198,22 @@ internal static class BenchCommand
 
         Console.WriteLine(failures == 0 ? "load generator smoke: ok" : $"load generator smoke: {failures} run(s) with errors or an operation never answered");
         return failures == 0 ? 0 : 1;
+    }
+
+    private static async Task<int> ScaleAsync(Options o)
+    {
+        using var context = new BenchContext(TimeSpan.Zero, TimeSpan.Zero);
+        Console.WriteLine("| build | instances | Get Device. median / max (ms) | answer (KiB) | agent CPU per Get (ms) | VmHWM (MB) | Add, s per 100 rows | load avg |");
+        Console.WriteLine("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach (BuildUnderTest build in o.Builds)
+        {
+            foreach (ScaleRow r in await ScaleScenario.RunAsync(context, build.Name, build.Binary, o.Ints("sizes", [10, 100, 1000, 10000])))
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {r.Build} | {r.Instances:N0} | {r.MedianMs:F1} / {r.MaxMs:F1} | {r.ResponseBytes / 1024.0:F0} | {r.AgentCpuMsPerGet:F2} | {r.VmHwmKb / 1024.0:F1} | {r.AddSecondsPer100:F2} | {r.LoadAverage:F1} |"));
+            }
+        }
+        return 0;
     }
 
     private static async Task<int> GcAsync(Options o)
