@@ -14,6 +14,7 @@ namespace Usp.Agent.Tests.Dtls;
 /// managed heap stays flat. CI: 2 s of flood; <c>USP_LONG_TESTS=1</c>: 10 s.
 /// </summary>
 [Collection(DtlsMemoryCollection.Name)]
+[Trait(DtlsMemoryCollection.Trait, DtlsMemoryCollection.OwnProcess)]
 public class DtlsFloodTests(ITestOutputHelper output)
 {
     private const int Sources = 1000;

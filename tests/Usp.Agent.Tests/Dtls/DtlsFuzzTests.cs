@@ -15,6 +15,7 @@ namespace Usp.Agent.Tests.Dtls;
 /// bounded, and a new Controller handshakes and is served afterwards. Alone in its collection for the heap figure.
 /// </summary>
 [Collection(DtlsMemoryCollection.Name)]
+[Trait(DtlsMemoryCollection.Trait, DtlsMemoryCollection.OwnProcess)]
 public class DtlsFuzzTests(ITestOutputHelper output)
 {
     private const int RecordHeaderLength = 13;
