@@ -223,10 +223,29 @@ public class DtlsSessionChurnTests
             await Task.Delay(50);
         }
 
-        long atEnd = ManagedHeap.Settled();
         Assert.Equal(0, server.PeerCount);
         Assert.Equal(0, server.HandshakesInProgress);
-        Assert.True(atEnd - afterWarmUp < 4 * 1024 * 1024, $"managed heap grew {(atEnd - afterWarmUp) / 1024} KiB from 1,000 to 10,000 sessions");
+
+        // What the transport really holds is the lowest settled reading over a few seconds (the last handshake threads
+        // may still be ending). The bound: alone on an idle machine the heap does not grow at all, but on a loaded one
+        // 2-7 MB more stays held, the same in every reading (2.3 MB with three busy loops beside it; 4.9 and 6.8 MB in
+        // fresh-clone CI runs), so it is bounded, not per session. 16 MB over 9,000 sessions is 1.8 KiB a session, less
+        // than one session's record layer, cipher state, inbox and buffers: keeping each closed session would pass it.
+        const long Bound = 16 * 1024 * 1024;
+        var readings = new List<long>();
+        for (int i = 0; i < 10 && (readings.Count == 0 || readings.Min() - afterWarmUp >= Bound); i++)
+        {
+            if (i > 0)
+            {
+                await Task.Delay(500);
+            }
+
+            readings.Add(ManagedHeap.Settled());
+        }
+
+        long growth = readings.Min() - afterWarmUp;
+        Assert.True(growth < Bound,
+            $"managed heap grew {growth / 1024} KiB from 1,000 to 10,000 sessions (settled readings: {string.Join(", ", readings.Select(r => $"{(r - afterWarmUp) / 1024} KiB"))})");
     }
 }
 
