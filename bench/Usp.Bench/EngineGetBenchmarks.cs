@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Usp.DataModel;
 using Usp.DataModel.Records;
 using Usp.Proto;
+using Usp.Tests.Support;
 
 namespace Usp.Bench;
 
@@ -45,19 +46,7 @@ public class EngineGetBenchmarks
         _dataDirectory = Path.Combine(Path.GetTempPath(), "usp-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dataDirectory);
         var defaults = Path.Combine(_dataDirectory, "defaults.txt");
-        File.WriteAllText(defaults, $"""
-            Device.LocalAgent.ControllerTrust.Role.1.Enable "true"
-            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Enable "true"
-            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Targets "Device."
-            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Param "rw-n"
-            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Obj "rw-n"
-            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.InstantiatedObj "rw-n"
-            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.CommandEvent "r-xn"
-            Device.LocalAgent.Controller.1.EndpointID "{Controller}"
-            Device.LocalAgent.Controller.1.Enable "true"
-            Device.LocalAgent.Controller.1.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
-
-            """);
+        File.WriteAllText(defaults, FactoryDefaultsText.FullAccessRole() + FactoryDefaultsText.Controller(1, Controller));
         _engine = UspEngine.Open(new UspEngineOptions { DataDirectory = _dataDirectory, FactoryDefaultsPath = defaults, EndpointId = Agent });
         for (int batch = 0; batch * 100 < Instances; batch++)
         {

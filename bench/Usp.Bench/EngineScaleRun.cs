@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Usp.DataModel;
 using Usp.DataModel.Records;
 using Usp.Proto;
+using Usp.Tests.Support;
 
 namespace Usp.Bench;
 
@@ -170,19 +171,7 @@ internal static class EngineScaleRun
     /// <summary>A Controller with full access, plus <paramref name="rows"/> Subscription rows.</summary>
     private static string WriteDefaults(string directory, int rows)
     {
-        var text = new StringBuilder($"""
-            Device.LocalAgent.ControllerTrust.Role.1.Enable "true"
-            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Enable "true"
-            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Targets "Device."
-            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Param "rw-n"
-            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.Obj "rw-n"
-            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.InstantiatedObj "rw-n"
-            Device.LocalAgent.ControllerTrust.Role.1.Permission.1.CommandEvent "r-xn"
-            Device.LocalAgent.Controller.1.EndpointID "{Controller}"
-            Device.LocalAgent.Controller.1.Enable "true"
-            Device.LocalAgent.Controller.1.AssignedRole "Device.LocalAgent.ControllerTrust.Role.1"
-
-            """);
+        var text = new StringBuilder(FactoryDefaultsText.FullAccessRole() + FactoryDefaultsText.Controller(1, Controller));
         for (int i = 1; i <= rows; i++)
         {
             text.Append(CultureInfo.InvariantCulture, $"""
