@@ -21,8 +21,16 @@ internal sealed class ValueChangePoller(NotificationService service)
         public string Last { get; set; } = "";
     }
 
-    /// <summary>Subscriptions or rows changed: rebuild the watch list (keeping the known values).</summary>
-    public void Invalidate() => _stale = true;
+    /// <summary>
+    /// Subscriptions or rows changed: rebuild the watch list now, keeping the known values. Not lazily: a newly watched
+    /// value's baseline must be its value when the subscription appeared, because a provider reports only after its
+    /// value has changed (taken at that report, the baseline would already hold the new value and nothing would be sent).
+    /// </summary>
+    public void Invalidate()
+    {
+        _stale = true;
+        Refresh();
+    }
 
     public void PollIfDue(DateTimeOffset now)
     {

@@ -147,6 +147,24 @@ public sealed class NotificationServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task ProviderReportRightAfterTheSubscriptionIsCreatedIsNotifiedWithoutAnEarlierLoopPass()
+    {
+        // The value a subscription compares against is the one it had when the subscription was created, even when
+        // the notification loop has not run since (a slow board: the HAL's alarm fired before the loop woke up).
+        var sensor = new SensorArea();
+        using var a = new NotifyingAgent(areas: [sensor]);
+        a.AddSubscription("vc", "ValueChange", "Device.X_TEST_Sensor.Pushed");
+
+        sensor.Pushed = 7;
+        a.Notifications.ReportValueChanged("Device.X_TEST_Sensor.Pushed");
+        await a.PumpAsync();
+
+        var sent = Assert.Single(a.Sent(Notify.NotificationOneofCase.ValueChange));
+        Assert.Equal("Device.X_TEST_Sensor.Pushed", sent.Notify.ValueChange.ParamPath);
+        Assert.Equal("7", sent.Notify.ValueChange.ParamValue);
+    }
+
+    [Fact]
     public async Task UnacknowledgedNotificationOfPersistentSubscriptionSurvivesRestart()
     {
         var dir = NewDirectory();
