@@ -164,7 +164,10 @@ internal sealed class CtlClient(TextWriter output, TextWriter error)
 
         if (record.ToId == fromId && UspRecords.TryUnwrap(record) is { } msg && msg.Header?.MsgId == msgId)
         {
-            answer.TrySetResult(msg);
+            // Only once our 2.04 is out: exiting before it leaves the agent retransmitting the answer to a closed port,
+            // and the agent answers a Controller's Records in order, so the next ctl run (the same Endpoint ID) would
+            // wait behind those retransmissions.
+            incoming.RunAfterResponse(() => answer.TrySetResult(msg));
         }
 
         return new CoapResponse(CoapCode.Changed);
