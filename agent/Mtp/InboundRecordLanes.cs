@@ -68,7 +68,8 @@ internal sealed partial class InboundRecordLanes<T>(Func<T, CancellationToken, T
     }
 
     /// <summary>Stops taking Records and gives those in hand until <paramref name="cancellationToken"/> to go out.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <param name="alsoInHand">More work to wait for once the lanes are done (answers they left in flight).</param>
+    public async Task StopAsync(CancellationToken cancellationToken, Func<Task>? alsoInHand = null)
     {
         lock (_gate)
         {
@@ -82,6 +83,10 @@ internal sealed partial class InboundRecordLanes<T>(Func<T, CancellationToken, T
         try
         {
             await Task.WhenAll(_running.Keys).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (alsoInHand is not null)
+            {
+                await alsoInHand().WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {

@@ -16,7 +16,11 @@ namespace Usp.Agent.Mtp.Coap;
 /// </summary>
 internal sealed partial class CoapInboundRecords
 {
+    /// <summary>How many answers one Controller may have in flight before its lane waits for one of them to be done.</summary>
+    public const int AnswersInFlightPerController = 8;
+
     private readonly InboundRecordLanes<InboundRecord> _lanes;
+    private readonly AnswersInFlight _answers = new(AnswersInFlightPerController);
     private readonly ILogger _logger;
     private readonly IHostNameResolver? _hostNames;
     private UspEngine? _engine;
@@ -32,7 +36,7 @@ internal sealed partial class CoapInboundRecords
     public void Attach(UspEngine engine) => _engine = engine;
 
     /// <summary>Stops taking Records and gives the answers in hand until <paramref name="cancellationToken"/> to go out.</summary>
-    public Task StopAsync(CancellationToken cancellationToken) => _lanes.StopAsync(cancellationToken);
+    public Task StopAsync(CancellationToken cancellationToken) => _lanes.StopAsync(cancellationToken, _answers.WhenAllDone);
 
     public CoapResponse Accept(CoapInboundServer server, OwnReplyTo ours, CoapRequestContext request)
     {
@@ -71,24 +75,37 @@ internal sealed partial class CoapInboundRecords
             result = Process(inbound);
         }
 
-        if (result is null)
+        if (result is null || result.Responses.Count == 0)
         {
             return;
         }
 
-        foreach (byte[] response in result.ResponseBytes)
+        await _answers.AddAsync(inbound.Record.FromId, DeliverAsync(inbound, result.ResponseBytes, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>POSTs the answers to the reply-to, in order; never throws (a failure is logged).</summary>
+    private async Task DeliverAsync(InboundRecord inbound, IEnumerable<byte[]> responses, CancellationToken cancellationToken)
+    {
+        ReplyTo to = inbound.ReplyTo;
+        try
         {
-            ReplyTo to = inbound.ReplyTo;
-            string host = _hostNames is not null && _hostNames.Handles(to.Host)
-                ? (await _hostNames.ResolveAsync(to.Host, cancellationToken).ConfigureAwait(false))?.ToString() ?? to.Host
-                : to.Host;
-            DeliveryResult delivery = await inbound.Server.Poster.PostAsync(
-                host, to.Port, to.Path, inbound.Ours.In(to.Form), response, cancellationToken, continueOnReceiveThread: true, expectedEndpointId: inbound.Record.FromId).ConfigureAwait(false);
-            if (!delivery.Succeeded)
+            foreach (byte[] response in responses)
             {
-                LogAnswerFailed(inbound.Record.FromId, to.ToString(), delivery.Outcome, delivery.Detail ?? "");
-                return;
+                string host = _hostNames is not null && _hostNames.Handles(to.Host)
+                    ? (await _hostNames.ResolveAsync(to.Host, cancellationToken).ConfigureAwait(false))?.ToString() ?? to.Host
+                    : to.Host;
+                DeliveryResult delivery = await inbound.Server.Poster.PostAsync(
+                    host, to.Port, to.Path, inbound.Ours.In(to.Form), response, cancellationToken, continueOnReceiveThread: true, expectedEndpointId: inbound.Record.FromId).ConfigureAwait(false);
+                if (!delivery.Succeeded)
+                {
+                    LogAnswerFailed(inbound.Record.FromId, to.ToString(), delivery.Outcome, delivery.Detail ?? "");
+                    return;
+                }
             }
+        }
+        catch (OperationCanceledException)
+        {
+            LogAnswerFailed(inbound.Record.FromId, to.ToString(), DeliveryOutcome.TimedOut, "the agent stopped before it was delivered");
         }
     }
 

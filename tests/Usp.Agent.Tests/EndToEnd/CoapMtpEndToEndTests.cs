@@ -48,6 +48,27 @@ public sealed class CoapMtpEndToEndTests(E2EAgentFixture fixture) : CoapMtpEndTo
         Assert.Equal("on-1", E2EAgent.MsgOf(body).Header.MsgId);
     }
 
+    // A Controller that restarts on another port: the agent is still retransmitting an answer to the old one.
+    [Fact]
+    public async Task An_answer_retransmitted_to_a_silent_reply_to_does_not_hold_up_the_same_Controllers_next_answer()
+    {
+        await using var silent = new RawCoapPeer();
+        await using var live = new RawCoapPeer();
+        await silent.SendAsync(RawCoapMessage.Request(2, 0x5101, $"e/{E2EAgent.AgentId}", [$"reply-to={silent.ReplyTo}"], 42,
+            E2EAgent.RecordBytes(E2EAgent.Get("silent-1", "Device.DeviceInfo.Manufacturer"))), E2E.AgentPort);
+        RawCoapMessage unacknowledged = await NextPostAsync(silent);   // never acknowledged
+
+        await live.SendAsync(RawCoapMessage.Request(2, 0x5102, $"e/{E2EAgent.AgentId}", [$"reply-to={live.ReplyTo}"], 42,
+            E2EAgent.RecordBytes(E2EAgent.Get("live-1", "Device.DeviceInfo.Manufacturer"))), E2E.AgentPort);
+        var (body, _, _) = await E2E.WithAgentLogAsync(live.ReceivePostAsync(Wait));
+        Assert.Equal("live-1", E2EAgent.MsgOf(body).Header.MsgId);
+
+        // The first answer's exchange was still going on when the second answer went out: it is retransmitted after.
+        RawCoapMessage retransmitted = await NextPostAsync(silent);
+        Assert.Equal(unacknowledged.MessageId, retransmitted.MessageId);
+        Assert.Equal("silent-1", E2EAgent.MsgOf(retransmitted.Payload).Header.MsgId);
+    }
+
     // The admin socket, not an MTP: nothing to repeat over coaps.
     [Fact]
     public async Task Usp_agent_get_answers_from_the_running_agent()
@@ -381,7 +402,7 @@ public abstract class CoapMtpEndToEndSuite
         Assert.Contains("Device.NoSuchObject.", error);
     }
 
-    private static async Task<RawCoapMessage> NextPostAsync(RawCoapPeer peer) => (await NextPostFromAsync(peer)).Message;
+    private protected static async Task<RawCoapMessage> NextPostAsync(RawCoapPeer peer) => (await NextPostFromAsync(peer)).Message;
 
     private static async Task<(RawCoapMessage Message, System.Net.IPEndPoint From)> NextPostFromAsync(RawCoapPeer peer)
     {
