@@ -79,7 +79,8 @@ internal sealed class E2EAgent : IAsyncDisposable
     /// <param name="factoryDefaults">The factory-defaults text for the node Controller's port (as the agent reaches it) and
     /// whether MTPs are encrypted; null: <see cref="FactoryDefaultsFor"/>.</param>
     /// <param name="resourcePath">The agent's CoAP resource those factory defaults give its MTP.</param>
-    public static async Task<E2EAgent> StartAsync(E2ETransport transport = E2ETransport.Coap, string replyForm = "uri", Func<int, bool, string>? factoryDefaults = null, string resourcePath = "e/" + AgentId)
+    /// <param name="autoNotifyResp">Whether the node Controller answers each Notify that asks for it with a NotifyResp.</param>
+    public static async Task<E2EAgent> StartAsync(E2ETransport transport = E2ETransport.Coap, string replyForm = "uri", Func<int, bool, string>? factoryDefaults = null, string resourcePath = "e/" + AgentId, bool autoNotifyResp = true)
     {
         var directory = new TempDirectory();
         bool encrypted = transport == E2ETransport.Coaps;
@@ -92,7 +93,7 @@ internal sealed class E2EAgent : IAsyncDisposable
             coapsPort = FreePort.Udp();
         }
 
-        E2EController controller = await E2EController.StartAsync(ControllerId, pki, coapsPort, replyForm);
+        E2EController controller = await E2EController.StartAsync(ControllerId, pki, coapsPort, replyForm, autoNotifyResp);
         string defaults = FactoryDefaultsText.WriteFile(directory.Path, (factoryDefaults ?? FactoryDefaultsFor)(controller.MtpPort, encrypted));
         string[] arguments = pki is null
             ? ["--endpoint-id", AgentId]
@@ -272,18 +273,18 @@ internal sealed class E2EController : IAsyncDisposable
 
     /// <param name="pki">null: plain CoAP; else the development PKI whose CA issues this Controller's certificate.</param>
     /// <param name="agentCoapsPort">The agent's coaps port (over coaps).</param>
-    public static async Task<E2EController> StartAsync(string endpointId, DevelopmentIdentity? pki, int agentCoapsPort, string replyForm = "uri")
+    public static async Task<E2EController> StartAsync(string endpointId, DevelopmentIdentity? pki, int agentCoapsPort, string replyForm = "uri", bool autoNotifyResp = true)
     {
         if (pki is null)
         {
-            return new E2EController(await NodeUspController.StartAsync(endpointId, replyForm, autoNotifyResp: true), null);
+            return new E2EController(await NodeUspController.StartAsync(endpointId, replyForm, autoNotifyResp: autoNotifyResp), null);
         }
 
         var (certificate, key) = CertificateFor(pki, endpointId);
         var bridge = new CoapsBridge(certificate, key, pki.CaCertificate, E2EAgent.AgentId, new IPEndPoint(IPAddress.Loopback, agentCoapsPort));
         try
         {
-            NodeUspController node = await NodeUspController.StartAsync(endpointId, replyForm, autoNotifyResp: true,
+            NodeUspController node = await NodeUspController.StartAsync(endpointId, replyForm, autoNotifyResp: autoNotifyResp,
                 replyTo: $"coaps://127.0.0.1:{bridge.ServerSide.Port}/ctrl");
             bridge.Start(new IPEndPoint(IPAddress.Loopback, node.Port));
             return new E2EController(node, bridge);
