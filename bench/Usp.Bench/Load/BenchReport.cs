@@ -80,8 +80,8 @@ internal static class BenchReport
     public static string BuildsTable(SuiteResults r)
     {
         var md = new StringBuilder();
-        md.AppendLine("| build | executable / folder (MB) | exec → ready (median) | idle VmRSS / RssAnon (MB) | VmHWM, 16 Controllers (MB) | agent CPU per Get (µs) | Gets/s, p99 (ms) | load avg |");
-        md.AppendLine("| --- | --- | ---: | --- | ---: | ---: | --- | ---: |");
+        md.AppendLine("| build | executable / folder (MB) | exec → ready (median) | idle VmRSS / RssAnon (MB) | VmHWM, 16 Controllers (MB) | answer to the Get (KiB, Process rows) | agent CPU per Get (µs) | Gets/s, p99 (ms) | load avg |");
+        md.AppendLine("| --- | --- | ---: | --- | ---: | ---: | ---: | --- | ---: |");
         foreach (BuildUnderTest build in r.Builds)
         {
             FootprintResult? f = r.Footprints.FirstOrDefault(x => x.Build == build.Name);
@@ -93,7 +93,7 @@ internal static class BenchReport
 
             string mark = build.Emulated ? " ¹" : "";
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {build.Name}{mark} | {f.BinaryBytes / 1048576.0:F1} / {f.FolderBytes / 1048576.0:F1} | {f.ReadyMsMedian:F0} ms{mark} | {Mb(f.IdleVmRssKb)} / {Mb(f.IdleRssAnonKb)}{mark} | {Mb(g.VmHwmKb)}{mark} | {(build.Emulated ? "(emulated)" : F(g.AgentCpuMicrosPerRequest, "F0"))} | {g.RequestsPerSecond:F0}, {F(g.All.P99)}{mark} | {Math.Max(f.LoadAverage, g.LoadAverage):F1} |");
+                $"| {build.Name}{mark} | {f.BinaryBytes / 1048576.0:F1} / {f.FolderBytes / 1048576.0:F1} | {f.ReadyMsMedian:F0} ms{mark} | {Mb(f.IdleVmRssKb)} / {Mb(f.IdleRssAnonKb)}{mark} | {Mb(g.VmHwmKb)}{mark} | {g.DeviceInfoAnswerBytes / 1024.0:F1} ({g.ProcessRows}) | {(build.Emulated ? "(emulated)" : F(g.AgentCpuMicrosPerRequest, "F0"))} | {g.RequestsPerSecond:F0}, {F(g.All.P99)}{mark} | {Math.Max(f.LoadAverage, g.LoadAverage):F1} |");
         }
 
         if (r.Builds.Any(b => b.Emulated))
@@ -126,6 +126,8 @@ internal static class BenchReport
 
         string block = $"{ReadmeBegin}\nMeasured by `{r.Command}` on {r.Date} ({r.Machine}; 1-minute load average {F(r.LoadAverageAtStart, "F2")} at the start, " +
             $"{F(r.LoadAverageAtEnd, "F2")} at the end); Gets: 16 Controllers over CoAP, each with one `Get Device.DeviceInfo.` in flight, {r.MeasureSeconds:F0} s. " +
+            "The answer holds a `ProcessStatus.Process.{i}` row for every process the agent can see: all of the machine's when it runs " +
+            "outside the packaged unit, as here, and only its own under the unit's `ProtectProc=invisible`; it travels block-wise (1 KiB blocks). " +
             "All figures and plots: [bench/results/latest.md](bench/results/latest.md).\n\n" + BuildsTable(r) + "\n";
         File.WriteAllText(readme, text[..begin] + block + text[end..]);
     }

@@ -23,7 +23,8 @@ internal sealed record LatencyStats(long Count, double P50, double P90, double P
 internal sealed record LoadResult(
     string Build, string Transport, int Controllers, double Seconds, long Requests, double RequestsPerSecond, LatencyStats All,
     Dictionary<string, LatencyStats> PerOperation, long Errors, string? FirstError, double AgentCpuMicrosPerRequest,
-    double AgentCpuPercent, double GeneratorCpuPercent, long VmRssKb, long RssAnonKb, long VmHwmKb, double LoadAverage);
+    double AgentCpuPercent, double GeneratorCpuPercent, long VmRssKb, long RssAnonKb, long VmHwmKb, double LoadAverage,
+    int DeviceInfoAnswerBytes = 0, int ProcessRows = 0);
 
 /// <summary>
 /// N Controllers, each with one request in flight, cycling Get <c>Device.DeviceInfo.</c>, Set
@@ -97,7 +98,8 @@ internal static class LoadScenario
             double cpuSeconds = (after.CpuTicks - before.CpuTicks) / ProcSample.TicksPerSecond;
             return new LoadResult(build, secure ? "coaps" : "coap", controllerCount, seconds, requests, requests / seconds, LatencyStats.Of(all),
                 perOperation, run.Errors, run.FirstError, cpuSeconds * 1e6 / Math.Max(1, requests), cpuSeconds / seconds * 100,
-                generatorCpu / seconds * 100, after.VmRssKb, after.RssAnonKb, after.VmHwmKb, BenchContext.LoadAverage());
+                generatorCpu / seconds * 100, after.VmRssKb, after.RssAnonKb, after.VmHwmKb, BenchContext.LoadAverage(),
+                run.DeviceInfoAnswerBytes, run.ProcessRows);
         }
         finally
         {
@@ -115,6 +117,10 @@ internal static class LoadScenario
         public volatile bool Stopping;
         public long Errors;
         public string? FirstError;
+
+        /// <summary>The size of an answer to Get Device.DeviceInfo. and its ProcessStatus.Process rows (every process the agent can see).</summary>
+        public volatile int DeviceInfoAnswerBytes;
+        public volatile int ProcessRows;
     }
 
     private static async Task LoopAsync(BenchController controller, int index, int[] operations, Run run)
@@ -140,6 +146,13 @@ internal static class LoadScenario
                 if (measured && run.Measuring)
                 {
                     mine[op].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                }
+
+                if (op == 0 && run.DeviceInfoAnswerBytes == 0)
+                {
+                    run.ProcessRows = answer.Body.Response.GetResp.ReqPathResults[0].ResolvedPathResults
+                        .Count(r => r.ResolvedPath.StartsWith("Device.DeviceInfo.ProcessStatus.Process.", StringComparison.Ordinal));
+                    run.DeviceInfoAnswerBytes = answer.CalculateSize();
                 }
             }
             catch (BenchRequestException e) when (measured)
