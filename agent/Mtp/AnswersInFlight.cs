@@ -4,9 +4,9 @@ namespace Usp.Agent.Mtp;
 /// The answers each Controller's lane has handed to the network and not yet seen delivered. A lane goes on with its
 /// Controller's next Record while they are in flight: the answers leave in the order the Records were handled (the
 /// CoAP client then sends them one at a time per destination, NSTART), and a reply-to that went silent (a Controller
-/// that restarted on another port, say) holds up nothing but its own retransmissions. With
-/// <paramref name="perController"/> answers in flight the lane waits until one of them is done, which bounds what one Controller
-/// can leave outstanding.
+/// that restarted on another port, say) holds up nothing but its own retransmissions. A lane goes
+/// on only while at most <paramref name="perController"/> of its answers are in flight (counting the one just handed over,
+/// so one more may leave with the next Record), which bounds what one Controller can leave outstanding.
 /// </summary>
 internal sealed class AnswersInFlight(int perController)
 {

@@ -16,7 +16,7 @@ namespace Usp.Agent.Mtp.Coap;
 /// </summary>
 internal sealed partial class CoapInboundRecords
 {
-    /// <summary>How many answers one Controller may have in flight before its lane waits for one of them to be done.</summary>
+    /// <summary>A Controller's lane goes on to its next Record while at most this many of its answers are in flight.</summary>
     public const int AnswersInFlightPerController = 8;
 
     private readonly InboundRecordLanes<InboundRecord> _lanes;
