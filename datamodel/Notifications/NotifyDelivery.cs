@@ -111,8 +111,12 @@ internal sealed class NotifyDelivery(DataModelStore store, Lock engineGate, UspE
     /// <summary>Makes every due attempt; expired ones are dropped, acknowledged-only ones rescheduled.</summary>
     public async Task SendDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // A failed attempt stops its Controller's part of this pass: what was queued after it must not arrive first.
+        HashSet<string>? failed = null;
         foreach (var item in _outbox.Due(now))
         {
+            if (failed is not null && failed.Contains(item.ControllerEndpointId))
+                continue;
             uint minimumWait, multiplier;
             IReadOnlyList<Record> records;
             lock (_engineGate)
@@ -132,6 +136,10 @@ internal sealed class NotifyDelivery(DataModelStore store, Lock engineGate, UspE
                 ? new DeliveryResult(DeliveryOutcome.NoMtp, 0, "no outbound sender is configured")
                 : await SendRecordsAsync(item.ControllerEndpointId, records, cancellationToken).ConfigureAwait(false);
             item.Attempts++;
+            if (result.Succeeded)
+                item.Delivered = true;
+            else
+                (failed ??= new(StringComparer.Ordinal)).Add(item.ControllerEndpointId);
             if (!result.Succeeded)
                 _log.Warning($"Notification {item.MsgId} to {item.ControllerEndpointId} not delivered ({result.Outcome} {result.Code} {result.Detail}).");
             if (!item.AwaitsResponse)

@@ -20,6 +20,8 @@ internal sealed class PendingNotification
     public Action? OnAcknowledged { get; init; }
     public int Attempts { get; set; }
     public DateTimeOffset NextAttempt { get; set; }
+    /// <summary>An attempt reached the Controller (its MTP took it); notifications queued after it may go now.</summary>
+    public bool Delivered { get; set; }
 
     public string PersistKey => Outbox.PersistPrefix + MsgId;
 
@@ -65,7 +67,11 @@ internal sealed class PendingNotification
     }
 }
 
-/// <summary>The notifications not yet delivered (or not yet acknowledged), in order.</summary>
+/// <summary>
+/// The notifications not yet delivered (or not yet acknowledged), in the order they were queued. Each Controller gets
+/// its notifications in that order: one that has not reached its Controller yet holds back those queued after it for
+/// the same Controller, also while it waits for its retry.
+/// </summary>
 internal sealed class Outbox
 {
     public const string PersistPrefix = "pending_notify/";
@@ -87,16 +93,44 @@ internal sealed class Outbox
             _items.Add(item);
     }
 
+    /// <summary>What may be attempted now, in order; the sender stops a Controller's part at its first failure.</summary>
     public List<PendingNotification> Due(DateTimeOffset now)
     {
+        var due = new List<PendingNotification>();
         lock (_gate)
-            return _items.Where(i => i.NextAttempt <= now).ToList();
+        {
+            HashSet<string>? waiting = null;
+            foreach (var item in _items)
+            {
+                if (waiting is not null && waiting.Contains(item.ControllerEndpointId))
+                    continue;
+                if (item.NextAttempt <= now)
+                    due.Add(item);
+                else if (!item.Delivered)
+                    (waiting ??= new(StringComparer.Ordinal)).Add(item.ControllerEndpointId);
+            }
+        }
+        return due;
     }
 
+    /// <summary>When something may next be attempted; notifications held back behind an undelivered one do not count.</summary>
     public DateTimeOffset? NextDue()
     {
         lock (_gate)
-            return _items.Count == 0 ? null : _items.Min(i => i.NextAttempt);
+        {
+            DateTimeOffset? next = null;
+            HashSet<string>? heldBack = null;
+            foreach (var item in _items)
+            {
+                if (heldBack is not null && heldBack.Contains(item.ControllerEndpointId))
+                    continue;
+                if (next is null || item.NextAttempt < next)
+                    next = item.NextAttempt;
+                if (!item.Delivered)
+                    (heldBack ??= new(StringComparer.Ordinal)).Add(item.ControllerEndpointId);
+            }
+            return next;
+        }
     }
 
     public PendingNotification? Take(string msgId)

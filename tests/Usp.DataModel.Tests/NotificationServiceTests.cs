@@ -194,6 +194,29 @@ public sealed class NotificationServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task NotificationsQueuedWhileTheControllerIsAwayReachItInTheOrderTheyWereQueued()
+    {
+        using var a = new NotifyingAgent();
+        a.AddSubscription("ordered", "ValueChange", Controller + "ProvisioningCode", ("NotifRetry", "true"));
+        await a.PumpAsync();
+        a.Sender.Result = new DeliveryResult(DeliveryOutcome.TimedOut, 0, "away");
+        a.SetParam(Controller, "ProvisioningCode", "away-1");
+        await a.PumpAsync();   // its exchange runs out: away-1 waits for its retry
+        a.SetParam(Controller, "ProvisioningCode", "away-2");
+        a.SetParam(Controller, "ProvisioningCode", "away-3");
+        a.Sender.Result = DeliveryResult.Delivered;   // back before away-1's retry is due
+        int whileAway = a.Sent(Notify.NotificationOneofCase.ValueChange).Count();
+
+        await a.PumpAsync();
+        Assert.Equal(whileAway, a.Sent(Notify.NotificationOneofCase.ValueChange).Count());   // away-2 and away-3 wait for away-1
+        await a.RunForAsync(TimeSpan.FromSeconds(30));
+
+        string[] arrived = a.Sent(Notify.NotificationOneofCase.ValueChange).Skip(whileAway)
+            .Select(s => s.Notify.ValueChange.ParamValue).Distinct().ToArray();
+        Assert.Equal(["away-1", "away-2", "away-3"], arrived);
+    }
+
+    [Fact]
     public async Task NotificationWithoutRetryIsSentOnceEvenWhenDeliveryFails()
     {
         using var a = new NotifyingAgent();
