@@ -93,24 +93,14 @@ internal sealed class Outbox
             _items.Add(item);
     }
 
-    /// <summary>What may be attempted now, in order; the sender stops a Controller's part at its first failure.</summary>
+    /// <summary>
+    /// What may be attempted now, in order. One not due yet that has not reached its Controller holds back the rest for
+    /// that Controller; a due one goes first in the pass, and the sender stops the Controller's part at its first failure.
+    /// </summary>
     public List<PendingNotification> Due(DateTimeOffset now)
     {
-        var due = new List<PendingNotification>();
         lock (_gate)
-        {
-            HashSet<string>? waiting = null;
-            foreach (var item in _items)
-            {
-                if (waiting is not null && waiting.Contains(item.ControllerEndpointId))
-                    continue;
-                if (item.NextAttempt <= now)
-                    due.Add(item);
-                else if (!item.Delivered)
-                    (waiting ??= new(StringComparer.Ordinal)).Add(item.ControllerEndpointId);
-            }
-        }
-        return due;
+            return NotHeldBack(i => !i.Delivered && i.NextAttempt > now).Where(i => i.NextAttempt <= now).ToList();
     }
 
     /// <summary>When something may next be attempted; notifications held back behind an undelivered one do not count.</summary>
@@ -119,17 +109,29 @@ internal sealed class Outbox
         lock (_gate)
         {
             DateTimeOffset? next = null;
-            HashSet<string>? heldBack = null;
-            foreach (var item in _items)
+            foreach (var item in NotHeldBack(static i => !i.Delivered))
             {
-                if (heldBack is not null && heldBack.Contains(item.ControllerEndpointId))
-                    continue;
                 if (next is null || item.NextAttempt < next)
                     next = item.NextAttempt;
-                if (!item.Delivered)
-                    (heldBack ??= new(StringComparer.Ordinal)).Add(item.ControllerEndpointId);
             }
             return next;
+        }
+    }
+
+    /// <summary>
+    /// The items in queue order but for those held back: one for which <paramref name="holdsBack"/> is true holds back
+    /// every item queued after it for the same Controller. The caller holds the lock.
+    /// </summary>
+    private IEnumerable<PendingNotification> NotHeldBack(Func<PendingNotification, bool> holdsBack)
+    {
+        HashSet<string>? heldBack = null;
+        foreach (var item in _items)
+        {
+            if (heldBack is not null && heldBack.Contains(item.ControllerEndpointId))
+                continue;
+            yield return item;
+            if (holdsBack(item))
+                (heldBack ??= new(StringComparer.Ordinal)).Add(item.ControllerEndpointId);
         }
     }
 
