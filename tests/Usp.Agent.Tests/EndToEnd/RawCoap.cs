@@ -190,9 +190,7 @@ internal sealed class RawCoapPeer : IAsyncDisposable
     /// <summary>Receives a request POSTed to us (all its Block1 blocks, each acknowledged); returns the body and the block count.</summary>
     public async Task<(byte[] Body, int Blocks, RawCoapMessage First)> ReceivePostAsync(TimeSpan timeout)
     {
-        var body = new List<byte>();
-        int blocks = 0;
-        RawCoapMessage? first = null;
+        var upload = new Block1Upload();
         while (true)
         {
             (RawCoapMessage message, IPEndPoint from) = await ReceiveAsync(timeout);
@@ -201,19 +199,20 @@ internal sealed class RawCoapPeer : IAsyncDisposable
                 continue; // not a POST (an ACK of something we sent, say)
             }
 
-            first ??= message;
-            blocks++;
-            body.AddRange(message.Payload);
-            if (message.UInt(RawCoapMessage.Block1) is { } block1 && (block1 & 0x8) != 0)
+            bool complete = upload.Add(message);
+            await AcknowledgePostAsync(message, from);
+            if (complete)
             {
-                await ReplyAsync(message, from, 0x5F, (RawCoapMessage.Block1, RawCoapMessage.Uint(block1))); // 2.31 Continue
-                continue;
+                return (upload.TakeBody(), upload.Blocks, upload.First!);
             }
-
-            var echo = message.UInt(RawCoapMessage.Block1) is { } last ? new[] { (RawCoapMessage.Block1, RawCoapMessage.Uint(last)) } : [];
-            await ReplyAsync(message, from, 0x44, echo); // 2.04
-            return ([.. body], blocks, first);
         }
+    }
+
+    /// <summary>Acknowledges a POST or one block of it: 2.31 Continue while its Block1 says more follow, else 2.04 (echoing Block1).</summary>
+    public Task AcknowledgePostAsync(RawCoapMessage post, IPEndPoint from)
+    {
+        var echo = post.UInt(RawCoapMessage.Block1) is { } block1 ? new[] { (RawCoapMessage.Block1, RawCoapMessage.Uint(block1)) } : [];
+        return ReplyAsync(post, from, Block1Upload.MoreFollow(post) ? (byte)0x5F : (byte)0x44, echo);
     }
 
     public async ValueTask DisposeAsync()
@@ -223,5 +222,54 @@ internal sealed class RawCoapPeer : IAsyncDisposable
         {
             await _dtls.DisposeAsync();
         }
+    }
+}
+
+/// <summary>
+/// The blocks of a POST sent to us, as they arrive (RFC 7959 Block1): a repeated block (a retransmission) is not added
+/// twice, and block 0 starts the body over.
+/// </summary>
+internal sealed class Block1Upload
+{
+    private readonly List<byte> _body = [];
+    private uint _next;
+
+    /// <summary>The first POST taken.</summary>
+    public RawCoapMessage? First { get; private set; }
+
+    /// <summary>POSTs taken, repeats included.</summary>
+    public int Blocks { get; private set; }
+
+    public static bool MoreFollow(RawCoapMessage post) => post.UInt(RawCoapMessage.Block1) is { } block1 && (block1 & 0x8) != 0;
+
+    /// <summary>Takes one POST; true when it was the body's last block, added now.</summary>
+    public bool Add(RawCoapMessage post)
+    {
+        First ??= post;
+        Blocks++;
+        uint number = (post.UInt(RawCoapMessage.Block1) ?? 0) >> 4;
+        if (number == 0)
+        {
+            _body.Clear();
+            _next = 0;
+        }
+
+        if (number != _next)
+        {
+            return false;
+        }
+
+        _body.AddRange(post.Payload);
+        _next++;
+        return !MoreFollow(post);
+    }
+
+    /// <summary>The body, and a fresh start for the next one.</summary>
+    public byte[] TakeBody()
+    {
+        byte[] body = [.. _body];
+        _body.Clear();
+        _next = 0;
+        return body;
     }
 }

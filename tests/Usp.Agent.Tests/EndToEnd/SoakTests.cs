@@ -118,8 +118,7 @@ public sealed class SoakTests(ITestOutputHelper output)
         var request = RawCoapMessage.Request(2, mid, "e/" + E2EAgent.AgentId, [$"reply-to={peer.ReplyTo}"], 42, E2EAgent.RecordBytes(msg));
         await peer.SendAsync(request, e2e.Agent.CoapPort);
         bool acknowledged = false;
-        var body = new List<byte>();
-        uint nextBlock = 0;
+        var upload = new Block1Upload();
         try
         {
             while (true)
@@ -142,33 +141,15 @@ public sealed class SoakTests(ITestOutputHelper output)
                 }
                 else if (message.Code == 2)
                 {
-                    // A large answer (Get Device.DeviceInfo. holds a row per process) arrives in Block1 blocks: each is
-                    // acknowledged, a repeated one is not added twice, the last gets 2.04.
-                    uint? block1 = message.UInt(RawCoapMessage.Block1);
-                    uint number = (block1 ?? 0) >> 4;
-                    if (number == 0)
+                    // A large answer (Get Device.DeviceInfo. holds a row per process) arrives in Block1 blocks.
+                    bool complete = upload.Add(message);
+                    await peer.AcknowledgePostAsync(message, from);
+                    if (!complete)
                     {
-                        body.Clear();
-                        nextBlock = 0;
-                    }
-
-                    if (number == nextBlock)
-                    {
-                        body.AddRange(message.Payload);
-                        nextBlock++;
-                    }
-
-                    var echo = block1 is { } b ? new[] { (RawCoapMessage.Block1, RawCoapMessage.Uint(b)) } : [];
-                    if (block1 is { } more && (more & 0x8) != 0)
-                    {
-                        await peer.ReplyAsync(message, from, 0x5F, echo); // 2.31 Continue
                         continue;
                     }
 
-                    await peer.ReplyAsync(message, from, 0x44, echo);
-                    Msg answer = E2EAgent.MsgOf([.. body]);
-                    body.Clear();
-                    nextBlock = 0;
+                    Msg answer = E2EAgent.MsgOf(upload.TakeBody());
                     if (answer.Header.MsgId != msg.Header.MsgId)
                     {
                         continue; // a retransmitted answer to an earlier request
