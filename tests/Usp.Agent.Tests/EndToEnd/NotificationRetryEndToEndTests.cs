@@ -21,18 +21,7 @@ public sealed class NotificationRetryEndToEndTests
             ("ID", "e2e-retry"), ("Enable", "true"), ("NotifType", "ValueChange"), ("ReferenceList", "Device.DeviceInfo.FriendlyName"), ("NotifRetry", "true"))));
         E2EAgent.Created(subscription);
         string name = $"retry-{Guid.NewGuid():N}"[..20];
-        var set = new Set
-        {
-            UpdateObjs =
-            {
-                new Set.Types.UpdateObject
-                {
-                    ObjPath = "Device.DeviceInfo.",
-                    ParamSettings = { new Set.Types.UpdateParamSetting { Param = "FriendlyName", Value = name, Required = true } },
-                },
-            },
-        };
-        await e2e.RoundTripAsync(E2EAgent.Request("retry-set", Header.Types.MsgType.Set, new Request { Set = set }));
+        await e2e.RoundTripAsync(E2EAgent.Set("retry-set", "Device.DeviceInfo.", "FriendlyName", name));
 
         var (first, _) = await e2e.WithAgentLogAsync(e2e.Controller.WaitForMsgAsync(m => m.Body?.Request?.Notify?.ValueChange?.ParamValue == name, Wait));
         Assert.True(first.Body.Request.Notify.SendResp);
